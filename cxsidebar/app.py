@@ -1,0 +1,1 @@
+"""The composition root: wires the store, the client and the UI together."""

@@ -1,0 +1,285 @@
+"""The domain of a bot-to-human handoff, which is also the v1 wire schema.
+
+Every model is frozen, so instances can cross threads (worker → Qt signal → UI)
+without copies. Bot-supplied objects keep unknown fields (`extra="allow"`): a
+platform may send more than v1 knows, and nothing it sends is thrown away.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "v1"
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+Score = Annotated[int, Field(ge=1, le=5)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Open(BaseModel):
+    """A bot- or CRM-supplied object: unknown fields are kept, not rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class Speaker(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class ReasonKind(StrEnum):
+    NEGATIVE_SENTIMENT = "negative_sentiment"
+    MISUNDERSTOOD_INTENTS = "misunderstood_intents"
+    KEYWORD = "keyword"
+    PAYMENT_THRESHOLD = "payment_threshold"
+    SENSITIVE_TOPIC = "sensitive_topic"
+    CUSTOMER_REQUEST = "customer_request"
+    BOT_FAILURE = "bot_failure"
+    OTHER = "other"
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"  # not yet claimed by an agent
+    CLAIMED = "claimed"
+
+
+class Turn(_Open):
+    """One message of the bot conversation."""
+
+    id: ShortText
+    at: AwareDatetime
+    speaker: Speaker
+    text: Annotated[str, Field(max_length=100_000)]
+    intent: str | None = None
+    confidence: Annotated[float, Field(ge=0, le=1)] | None = None
+    sentiment: Annotated[float, Field(ge=-1, le=1)] | None = None
+
+
+class Reason(_Open):
+    """Why the bot gave up, e.g. `payment_threshold` with value 740."""
+
+    kind: ReasonKind
+    detail: Annotated[str, Field(max_length=2000)] = ""
+    value: float | str | None = None
+
+
+class BotInfo(_Open):
+    platform: ShortText
+    flow: ShortText
+    note_to_agent: Annotated[str, Field(max_length=10_000)] = ""
+
+
+class CustomerRef(_Open):
+    """Who the bot was talking to, as the bot knows them."""
+
+    id: ShortText
+    display_name: Annotated[str, Field(max_length=200)] = ""
+
+
+class Escalation(_Open):
+    """What a bot platform posts to `POST /v1/escalations`."""
+
+    id: ShortText
+    queue: ShortText
+    channel: Annotated[str, Field(min_length=1, max_length=40)]  # chat, voice, email, ...
+    created_at: AwareDatetime
+    language: Annotated[str, Field(min_length=2, max_length=35)] = "en"
+    bot: BotInfo
+    customer: CustomerRef
+    reasons: list[Reason] = Field(default_factory=list, max_length=100)
+    transcript: list[Turn] = Field(default_factory=list, max_length=20_000)
+
+
+class Profile(_Open):
+    """The CRM's customer record, loaded with `PUT /v1/customers/{id}`."""
+
+    id: ShortText
+    display_name: Annotated[str, Field(max_length=200)] = ""
+    tier: str | None = None
+    vip: bool = False
+    language: str | None = None
+    customer_since: str | None = None  # a date, as the CRM spells it
+    email: str | None = None
+    phone: str | None = None
+    consent: dict[str, bool] = Field(default_factory=dict)
+
+
+class HistoryItem(_Open):
+    """A prior ticket, case or order, loaded with `PUT /v1/customers/{id}/history`."""
+
+    id: ShortText
+    kind: Annotated[str, Field(min_length=1, max_length=40)]  # ticket, case, order, ...
+    title: Annotated[str, Field(max_length=500)] = ""
+    status: Annotated[str, Field(max_length=60)] = ""
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None = None
+    flow: str | None = None  # the bot flow or reason it was about, when known
+
+
+class Summary(_Open):
+    """A summary of the conversation, as the hub's summariser produced it."""
+
+    kind: str  # "extractive" or "llm"
+    text: str
+    created_at: AwareDatetime | None = None
+
+
+class EscalationContext(_Frozen):
+    """Everything an agent sees for one escalation (`GET /v1/escalations/{id}`)."""
+
+    escalation: Escalation
+    status: EscalationStatus
+    claimed_by: str | None = None
+    claimed_at: AwareDatetime | None = None
+    profile: Profile | None = None
+    history: list[HistoryItem] = Field(default_factory=list)
+    summary: Summary | None = None
+
+
+class QueueItem(_Frozen):
+    """What the queue shows without a fetch: the data of `escalation.created`."""
+
+    escalation_id: str
+    queue: str
+    channel: str
+    customer_display_name: str
+    reasons: list[Reason]
+    created_at: AwareDatetime
+    status: EscalationStatus = EscalationStatus.OPEN
+    claimed_by: str | None = None
+
+    @classmethod
+    def of(cls, escalation: Escalation) -> QueueItem:
+        return cls(
+            escalation_id=escalation.id,
+            queue=escalation.queue,
+            channel=escalation.channel,
+            customer_display_name=escalation.customer.display_name,
+            reasons=escalation.reasons,
+            created_at=escalation.created_at,
+        )
+
+
+class ClaimInfo(_Frozen):
+    """The answer to a claim, and the data of `escalation.claimed`."""
+
+    escalation_id: str
+    queue: str
+    claimed_by: str
+    claimed_at: AwareDatetime
+
+
+class EscalationAccepted(_Frozen):
+    """The 202 answer to `POST /v1/escalations`."""
+
+    id: str
+    event_id: int
+
+
+class RatingParts(_Frozen):
+    """Per-part scores; None means the agent did not use or did not score that part."""
+
+    transcript: Score | None = None
+    summary: Score | None = None
+    profile: Score | None = None
+    history: Score | None = None
+
+
+class Rating(_Frozen):
+    """An agent's verdict on the context of one escalation."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)  # made by the client, the sync key
+    escalation_id: ShortText
+    created_at: AwareDatetime
+    overall: Score
+    parts: RatingParts = Field(default_factory=RatingParts)
+    customer_repeated: bool = False
+    comment: Annotated[str, Field(max_length=4000)] = ""
+
+
+class RatingBatch(_Frozen):
+    ratings: list[Rating] = Field(min_length=1, max_length=500)
+
+
+class RatingResult(_Frozen):
+    id: uuid.UUID
+    status: Literal["created", "duplicate", "rejected"]
+    reason: str | None = None
+
+
+class RatingBatchResult(_Frozen):
+    results: list[RatingResult]
+
+
+class ErrorDetail(_Frozen):
+    field: str | None = None
+    message: str
+
+
+class ErrorInfo(_Frozen):
+    code: str  # machine-readable, e.g. "validation_error", "unauthorized"
+    message: str  # for people
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorEnvelope(_Frozen):
+    """The one shape of every 4xx and 5xx answer of the hub."""
+
+    error: ErrorInfo
+
+
+class EventType(StrEnum):
+    CREATED = "escalation.created"
+    CLAIMED = "escalation.claimed"
+    UPDATED = "escalation.updated"
+    RESYNC = "resync"
+
+
+class UpdatedInfo(_Frozen):
+    """The data of `escalation.updated`: something about it changed, fetch it again."""
+
+    escalation_id: str
+    queue: str
+    what: str  # e.g. "summary"
+
+
+class ResyncInfo(_Frozen):
+    """The data of `resync`: replay is impossible, fetch the open escalations again."""
+
+    reason: str
+
+
+class HubEvent(_Frozen):
+    """One event of the hub's stream, as the client decodes it."""
+
+    id: int
+    type: EventType
+    data: QueueItem | ClaimInfo | UpdatedInfo | ResyncInfo
+    received_at: datetime | None = None
+
+
+_EVENT_DATA: dict[EventType, type[BaseModel]] = {
+    EventType.CREATED: QueueItem,
+    EventType.CLAIMED: ClaimInfo,
+    EventType.UPDATED: UpdatedInfo,
+    EventType.RESYNC: ResyncInfo,
+}
+
+
+def decode_event(event_id: int, event_type: str, data: str) -> HubEvent:
+    """Decode one SSE event of the hub's stream; ValueError if it is not one."""
+    try:
+        kind = EventType(event_type)
+    except ValueError:
+        raise ValueError(f"unknown event type {event_type!r}") from None
+    payload = _EVENT_DATA[kind].model_validate_json(data)
+    return HubEvent(id=event_id, type=kind, data=payload)  # type: ignore[arg-type]

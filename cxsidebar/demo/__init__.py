@@ -1,0 +1,1 @@
+"""The embedded default: hub, scripted bot and sidebar on one machine."""

@@ -1,0 +1,1 @@
+"""The sidebar's local SQLite store: ratings and their outbox, one writer."""
