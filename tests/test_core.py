@@ -5,11 +5,11 @@ import cxsidebar.core as core
 from cxsidebar.core import EventType, clean_text, decode_event
 
 PUBLIC = {
-    "SCHEMA_VERSION", "BotInfo", "ClaimInfo", "CustomerRef", "ErrorDetail", "ErrorEnvelope",
+    "SCHEMA_VERSION", "BotInfo", "ClaimInfo", "ConnectionState", "CustomerRef", "ErrorDetail", "ErrorEnvelope",
     "ErrorInfo", "Escalation", "EscalationAccepted", "EscalationContext", "EscalationStatus",
     "EventType", "HistoryItem", "HubEvent", "Profile", "QueueItem", "Rating", "RatingBatch",
     "RatingBatchResult", "RatingParts", "RatingResult", "Reason", "ReasonKind", "ResyncInfo",
-    "Speaker", "Summary", "Turn", "UpdatedInfo", "clean_text", "decode_event",
+    "Speaker", "Summary", "SyncState", "Turn", "UpdatedInfo", "clean_text", "decode_event",
 }
 
 

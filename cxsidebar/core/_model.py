@@ -225,7 +225,11 @@ class ErrorDetail(_Frozen):
     message: str
 
 
-class ErrorInfo(_Frozen):
+class ErrorInfo(BaseModel):
+    """`extra` carries specifics, e.g. `claimed_by` on a lost claim."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
     code: str  # machine-readable, e.g. "validation_error", "unauthorized"
     message: str  # for people
     details: list[ErrorDetail] = Field(default_factory=list)
@@ -235,6 +239,24 @@ class ErrorEnvelope(_Frozen):
     """The one shape of every 4xx and 5xx answer of the hub."""
 
     error: ErrorInfo
+
+
+class ConnectionState(StrEnum):
+    """The sidebar's link to the hub, as its header shows it."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    OFFLINE = "offline"  # gave up for now or never reached; retrying in the background
+    SIGNED_OUT = "signed_out"  # 401/403: the stream stopped until the agent signs in again
+
+
+class SyncState(_Frozen):
+    """The ratings outbox, as the header shows it."""
+
+    unsynced: int  # saved locally, not yet accepted by the hub
+    rejected: int = 0  # refused by the hub for good (dead letters)
+    detail: str = ""  # the last problem, for people; empty when all is well
 
 
 class EventType(StrEnum):
