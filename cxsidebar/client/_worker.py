@@ -1,0 +1,282 @@
+"""NetworkWorker: one thread, one asyncio loop, everything that talks to the hub.
+
+The GUI thread calls the command methods (they only schedule work and
+return a `concurrent.futures.Future`); results come back through the
+listener, called on the worker thread. The lead's app adapts the listener
+to Qt signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from cxsidebar.core import ClaimInfo, EscalationContext, Rating, SyncState
+from cxsidebar.store import LocalStore, StoreThread
+
+from ._backoff import Backoff
+from ._errors import ClaimConflict, HubAuthError, HubClientError, HubError, HubTransportError
+from ._hub import HubClient
+from ._listener import GuardedListener
+from ._stream import EventStream, StreamListener
+from ._sync import RatingSync
+
+log = logging.getLogger(__name__)
+
+
+class WorkerListener(StreamListener, Protocol):
+    """Everything the worker reports; every method is called on the worker thread."""
+
+    def on_context(self, context: EscalationContext) -> None: ...
+
+    def on_context_failed(self, escalation_id: str, message: str) -> None: ...
+
+    def on_claimed(self, info: ClaimInfo) -> None: ...
+
+    def on_claim_failed(self, escalation_id: str, message: str) -> None: ...
+
+    def on_rating_saved(self, rating_id: uuid.UUID) -> None:
+        """The rating is committed to the local database (and queued for the hub)."""
+
+    def on_rating_save_failed(self, rating_id: uuid.UUID, message: str) -> None: ...
+
+    def on_sync(self, state: SyncState) -> None: ...
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Timeouts and backoff; the defaults are for production, tests shrink them."""
+
+    heartbeat: float = 15.0  # the hub's; the stream gives up after 3× this without data
+    connect_timeout: float = 5.0
+    request_timeout: float = 10.0
+    reconnect_base: float = 1.0
+    reconnect_cap: float = 60.0
+    offline_after: int = 3  # failed connects before the state says OFFLINE
+    sync_period: float = 30.0
+    sync_base: float = 1.0
+    sync_cap: float = 300.0
+    batch_size: int = 100
+    seed: int | None = None  # of the jitter's random numbers, for reproducible tests
+    stop_timeout: float = 5.0
+
+
+class NetworkWorkerError(RuntimeError):
+    """The worker is not running (not started yet, or stopped)."""
+
+
+class NetworkWorker:
+    def __init__(
+        self,
+        listener: WorkerListener,
+        *,
+        hub_url: str,
+        token: str,
+        store: StoreThread | Path,
+        queues: Sequence[str] = (),
+        tuning: Tuning | None = None,
+        http: httpx.AsyncClient | None = None,
+        name: str = "cxsidebar-network",
+    ) -> None:
+        """`store`: a started StoreThread the caller owns, or a path for one the worker owns.
+
+        `http`: an AsyncClient for tests (e.g. on a MockTransport); the worker closes it at stop.
+        """
+        self._listener = GuardedListener(listener)
+        self._hub_url = hub_url
+        self._token = token
+        self._queues = tuple(queues)
+        self._tuning = tuning or Tuning()
+        self._http = http
+        self._store_arg = store
+        self._store: StoreThread | None = store if isinstance(store, StoreThread) else None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._lock = threading.Lock()
+        self._accepting = False
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._sync: RatingSync | None = None
+        self._client: HubClient | None = None
+        self.stream: EventStream | None = None
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    # -- lifecycle (any thread) -----------------------------------------------------------
+
+    def start(self, timeout: float = 10.0) -> None:
+        if self._thread.ident is not None:
+            raise NetworkWorkerError("a network worker starts only once")
+        if self._store is None:
+            self._store = StoreThread(Path(self._store_arg)).start()  # type: ignore[arg-type]
+        self._thread.start()
+        if not self._ready.wait(timeout) or self._failure is not None:
+            self.stop(timeout)
+            raise NetworkWorkerError("the network worker failed to start") from self._failure
+        with self._lock:
+            self._accepting = True
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Cancel everything, close the HTTP client and the loop, join the thread."""
+        timeout = self._tuning.stop_timeout if timeout is None else timeout
+        with self._lock:
+            self._accepting = False
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None and self._thread.is_alive():
+            try:
+                loop.call_soon_threadsafe(stopping.set)
+            except RuntimeError:  # the loop closed already (it failed)
+                pass
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                raise TimeoutError(f"the network worker did not stop within {timeout} s")
+        if self._store is not None and not isinstance(self._store_arg, StoreThread):
+            self._store.close(timeout)
+
+    # -- commands (any thread) ------------------------------------------------------------
+
+    def fetch_context(self, escalation_id: str) -> Future[None]:
+        """Fetch one escalation's context; answers with on_context or on_context_failed."""
+        return self._schedule(self._fetch_context(escalation_id))
+
+    def claim(self, escalation_id: str) -> Future[None]:
+        """Claim for this agent; answers with on_claimed or on_claim_failed."""
+        return self._schedule(self._claim(escalation_id))
+
+    def save_rating(self, rating: Rating) -> Future[None]:
+        """Save locally, then sync; answers with on_rating_saved or on_rating_save_failed."""
+        return self._schedule(self._save_rating(rating))
+
+    def _schedule(self, coro: Coroutine[Any, Any, None]) -> Future[None]:
+        with self._lock:
+            if not self._accepting or self._loop is None:
+                coro.close()
+                raise NetworkWorkerError("the network worker is not running")
+            return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    # -- the worker thread ----------------------------------------------------------------
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main())
+        except BaseException as exc:
+            self._failure = exc
+            log.exception("the network worker failed")
+        finally:
+            self._ready.set()
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                loop.close()
+
+    async def _main(self) -> None:
+        tuning = self._tuning
+        rng = random.Random(tuning.seed)
+        store = self._store
+        assert store is not None
+        self._stopping = asyncio.Event()
+        self._client = client = HubClient(
+            self._hub_url,
+            self._token,
+            http=self._http,
+            timeout=httpx.Timeout(tuning.request_timeout, connect=tuning.connect_timeout),
+        )
+        try:
+            self._sync = RatingSync(
+                store,
+                client,
+                self._listener.on_sync,
+                batch_size=tuning.batch_size,
+                period=tuning.sync_period,
+                backoff=Backoff(tuning.sync_base, tuning.sync_cap, "full", rng),
+            )
+            self.stream = EventStream(
+                client,
+                self._listener,
+                queues=self._queues,
+                heartbeat=tuning.heartbeat,
+                backoff=Backoff(tuning.reconnect_base, tuning.reconnect_cap, "equal", rng),
+                offline_after=tuning.offline_after,
+            )
+            for job, what in ((self.stream.run(), "event stream"), (self._sync.run(), "sync")):
+                asyncio.create_task(_logged(job, what))  # noqa: RUF006 (all_tasks() cancels them)
+            self._ready.set()
+            await self._stopping.wait()
+            current = asyncio.current_task()
+            pending = [t for t in asyncio.all_tasks() if t is not current]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        finally:
+            await client.aclose()
+            if self._http is not None:
+                await self._http.aclose()
+
+    async def _fetch_context(self, escalation_id: str) -> None:
+        assert self._client is not None
+        try:
+            context = await self._client.get_context(escalation_id)
+        except HubClientError as exc:
+            self._listener.on_context_failed(escalation_id, _message(exc))
+        else:
+            self._listener.on_context(context)
+
+    async def _claim(self, escalation_id: str) -> None:
+        assert self._client is not None
+        try:
+            info = await self._client.claim(escalation_id)
+        except ClaimConflict as exc:
+            self._listener.on_claim_failed(escalation_id, f"already claimed by {exc.holder}")
+        except HubClientError as exc:
+            self._listener.on_claim_failed(escalation_id, _message(exc))
+        else:
+            self._listener.on_claimed(info)
+
+    async def _save_rating(self, rating: Rating) -> None:
+        store, sync = self._store, self._sync
+        assert store is not None and sync is not None
+        try:
+            await asyncio.wrap_future(store.submit(LocalStore.save_rating, rating))
+        except Exception as exc:
+            log.exception("saving rating %s failed", rating.id)
+            self._listener.on_rating_save_failed(rating.id, f"not saved: {exc}")
+            return
+        self._listener.on_rating_saved(rating.id)
+        await sync.refresh()
+        sync.wake()
+
+
+def _message(exc: HubClientError) -> str:
+    if isinstance(exc, HubTransportError):
+        return f"hub unreachable: {exc.message}"
+    if isinstance(exc, HubAuthError):
+        return f"signed out: the hub refused the token ({exc})"
+    if isinstance(exc, HubError):
+        return f"hub answered {exc}"
+    return exc.message
+
+
+async def _logged(coro: Coroutine[Any, Any, None], what: str) -> None:
+    try:
+        await coro
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("the %s stopped on an unexpected error", what)

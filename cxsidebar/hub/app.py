@@ -1,0 +1,90 @@
+"""`create_app`: the hub's FastAPI application over a storage."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
+from starlette.routing import Route
+
+from cxsidebar.core import SCHEMA_VERSION, ErrorEnvelope, Escalation
+from cxsidebar.hub.errors import CatchAllMiddleware, install_error_handlers
+from cxsidebar.hub.events import EventBroker
+from cxsidebar.hub.limits import BodyLimitMiddleware
+from cxsidebar.hub.routes import customers, escalations, events, health, ratings
+from cxsidebar.hub.settings import HubSettings
+from cxsidebar.hub.storage import HubStorage
+
+DESCRIPTION = (
+    "Bots post signed escalations; sidebars stream events, fetch context, claim and rate. "
+    "See docs/protocol.md."
+)
+
+
+def create_app(
+    storage: HubStorage,
+    settings: HubSettings | None = None,
+    *,
+    broker: EventBroker | None = None,
+) -> FastAPI:
+    """The hub over `storage`. The caller owns the storage and closes it after serving."""
+    settings = settings or HubSettings()
+    broker = broker or EventBroker()
+    remove_listener = storage.add_commit_listener(broker.notify)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            broker.close()
+            remove_listener()
+
+    app = FastAPI(
+        title="cxsidebar hub",
+        version=SCHEMA_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.storage = storage
+    app.state.settings = settings
+    app.state.broker = broker
+    install_error_handlers(app)
+    # Added last, so outermost: CatchAll sees errors of everything inside it.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(CatchAllMiddleware)
+    app.state.api_routes = []  # for the Allow header of a 405
+    for module in (health, escalations, events, ratings, customers):
+        app.include_router(module.router)
+        app.state.api_routes.extend(r for r in module.router.routes if isinstance(r, Route))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    # POST /v1/escalations reads its body raw and errors are declared by reference:
+    # add the schemas they refer to.
+    _, top = models_json_schema(
+        [(Escalation, "validation"), (ErrorEnvelope, "serialization")],
+        ref_template="#/components/schemas/{model}",
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in top.get("$defs", {}).items():
+        components.setdefault(name, definition)
+    return schema

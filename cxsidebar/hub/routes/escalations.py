@@ -1,0 +1,144 @@
+"""Escalations: bots post them (signed), sidebars list, fetch and claim them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from cxsidebar.core import (
+    ClaimInfo,
+    Escalation,
+    EscalationAccepted,
+    EscalationContext,
+    EscalationStatus,
+)
+from cxsidebar.hub.auth import Agent, StorageDep, check_queue, visible_queues
+from cxsidebar.hub.errors import HubError, error_responses, validation_error
+from cxsidebar.hub.schemas import QueueList
+from cxsidebar.hub.settings import HubSettings
+from cxsidebar.hub.signing import SignatureError, verify_delivery
+from cxsidebar.hub.storage import (
+    AlreadyClaimedError,
+    ConflictError,
+    HubStorage,
+    UnknownEscalationError,
+)
+
+router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
+
+# The body is read raw (the signature covers the exact bytes), so FastAPI
+# cannot infer it; this documents it in /openapi.json. `create_app` adds the
+# Escalation schema to the components.
+ESCALATION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Escalation"}}},
+    },
+    "parameters": [
+        {
+            "name": name,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": description,
+        }
+        for name, description in (
+            ("webhook-id", "The delivery's id; a retry reuses it."),
+            ("webhook-timestamp", "Unix seconds; at most 5 minutes off the hub's clock."),
+            ("webhook-signature", "`v1,<base64 HMAC-SHA256 of id.timestamp.body>`"),
+        )
+    ],
+}
+
+
+def _accept(
+    storage: HubStorage, settings: HubSettings, body: bytes, headers: Mapping[str, str]
+) -> EscalationAccepted:
+    """Verify, parse, store: blocking, so it runs in a worker thread."""
+    try:
+        webhook_id = verify_delivery(
+            body,
+            headers,
+            storage.source_secrets(),
+            tolerance_seconds=settings.signature_tolerance_seconds,
+        )
+    except SignatureError as error:
+        raise HubError(401, str(error)) from None
+    try:
+        escalation = Escalation.model_validate_json(body)
+    except ValidationError as error:
+        raise validation_error(error) from None
+    try:
+        return storage.accept_escalation(escalation, webhook_id)
+    except ConflictError as error:
+        raise HubError(409, str(error)) from None
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Escalate a conversation (bots, signed)",
+    openapi_extra=ESCALATION_BODY,
+    responses=error_responses(401, 409, 413, 422),
+)
+async def post_escalation(request: Request, storage: StorageDep) -> EscalationAccepted:
+    """Answered after the escalation and its event are committed."""
+    body = await request.body()  # capped by BodyLimitMiddleware before any parsing
+    return await run_in_threadpool(
+        _accept, storage, request.app.state.settings, body, request.headers
+    )
+
+
+@router.get(
+    "",
+    summary="List escalations, oldest first",
+    responses=error_responses(401, 403, 422),
+)
+def list_escalations(
+    agent: Agent,
+    storage: StorageDep,
+    status: EscalationStatus | None = None,
+    queue: Annotated[list[str] | None, Query()] = None,
+) -> QueueList:
+    queues = visible_queues(agent, queue or ())
+    return QueueList(items=storage.list_escalations(status, queues))
+
+
+@router.get(
+    "/{escalation_id}",
+    summary="Everything an agent sees for one escalation",
+    responses=error_responses(401, 403, 404, 422),
+)
+def get_escalation(escalation_id: str, agent: Agent, storage: StorageDep) -> EscalationContext:
+    context = storage.get_context(escalation_id)
+    if context is None:
+        raise HubError(404, f"no escalation has the id {escalation_id!r}")
+    check_queue(agent, context.escalation.queue)
+    return context
+
+
+@router.post(
+    "/{escalation_id}/claim",
+    summary="Claim an escalation; the first agent wins",
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def claim_escalation(escalation_id: str, agent: Agent, storage: StorageDep) -> ClaimInfo:
+    queue = storage.escalation_queue(escalation_id)
+    if queue is None:
+        raise HubError(404, f"no escalation has the id {escalation_id!r}")
+    check_queue(agent, queue)
+    try:
+        return storage.claim(escalation_id, agent.name)
+    except UnknownEscalationError as error:
+        raise HubError(404, str(error)) from None
+    except AlreadyClaimedError as error:
+        raise HubError(
+            409,
+            f"{error.claim.claimed_by} claimed this escalation first",
+            code="already_claimed",
+            claimed_by=error.claim.claimed_by,
+        ) from None

@@ -1,0 +1,34 @@
+"""`POST /v1/ratings`: agents' verdicts on the context, idempotent per rating id."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+
+from cxsidebar.core import RatingBatch, RatingBatchResult
+from cxsidebar.hub.auth import Agent, StorageDep
+from cxsidebar.hub.errors import HubError, error_responses
+from cxsidebar.hub.storage import ConflictError
+
+router = APIRouter(prefix="/v1/ratings", tags=["ratings"])
+
+
+@router.post(
+    "",
+    summary="Store a batch of ratings",
+    responses=error_responses(401, 403, 409, 413, 422),
+)
+def post_ratings(
+    batch: RatingBatch,
+    agent: Agent,
+    storage: StorageDep,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    ] = None,
+) -> RatingBatchResult:
+    """One result per rating, in order. The agent is the token's name."""
+    try:
+        return storage.save_ratings(agent.name, batch, idempotency_key)
+    except ConflictError as error:
+        raise HubError(409, str(error)) from None

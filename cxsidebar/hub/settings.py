@@ -1,0 +1,37 @@
+"""The hub's settings: one typed, validated object handed to `create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The standardwebhooks package checks timestamps against a fixed five minutes,
+# so a configured tolerance can only be tighter than that, never looser.
+MAX_SIGNATURE_TOLERANCE_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    max_body_bytes: int = 2 * 1024 * 1024
+    heartbeat_seconds: float = 15.0
+    sse_retry_ms: int = 2000
+    signature_tolerance_seconds: float = MAX_SIGNATURE_TOLERANCE_SECONDS
+    event_batch_size: int = 500  # events read from the table per query while replaying
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1:
+            raise ValueError(f"max_body_bytes: expected a positive size, got {self.max_body_bytes}")
+        if not self.heartbeat_seconds > 0:
+            raise ValueError(
+                f"heartbeat_seconds: expected a positive number, got {self.heartbeat_seconds}"
+            )
+        if self.sse_retry_ms < 0:
+            raise ValueError(f"sse_retry_ms: expected 0 or more, got {self.sse_retry_ms}")
+        if not 0 < self.signature_tolerance_seconds <= MAX_SIGNATURE_TOLERANCE_SECONDS:
+            raise ValueError(
+                "signature_tolerance_seconds: expected more than 0 and at most "
+                f"{MAX_SIGNATURE_TOLERANCE_SECONDS:g}, got {self.signature_tolerance_seconds}"
+            )
+        if self.event_batch_size < 1:
+            raise ValueError(
+                f"event_batch_size: expected a positive count, got {self.event_batch_size}"
+            )

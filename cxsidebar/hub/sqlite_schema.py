@@ -1,0 +1,95 @@
+"""The SQLite schema of the hub, as sqlite-utils migrations applied at open."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("cxsidebar-hub")
+
+# Raw DDL: sqlite-utils cannot declare AUTOINCREMENT, and the events table needs
+# it so an id is never reused, even after the newest rows are pruned.
+_INITIAL = """
+        CREATE TABLE sources (
+            name TEXT PRIMARY KEY,
+            secret TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE tokens (
+            hash TEXT PRIMARY KEY,          -- SHA-256 hex of the token, never the token
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            queues TEXT NOT NULL,           -- JSON list, empty for every queue
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE escalations (
+            id TEXT PRIMARY KEY,
+            queue TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            status TEXT NOT NULL,           -- open | claimed
+            claimed_by TEXT,
+            claimed_at TEXT,
+            body TEXT NOT NULL,             -- the escalation as canonical JSON
+            body_hash TEXT NOT NULL,
+            item TEXT NOT NULL,             -- the QueueItem JSON, so lists need not parse bodies
+            created_event_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,       -- the bot's created_at, in UTC, sortable
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX escalations_status_created ON escalations (status, created_at);
+        CREATE INDEX escalations_queue ON escalations (queue);
+        CREATE TABLE webhook_deliveries (
+            webhook_id TEXT PRIMARY KEY,
+            escalation_id TEXT NOT NULL,
+            body_hash TEXT NOT NULL,
+            answer TEXT NOT NULL,           -- the JSON of the 202 answer
+            received_at TEXT NOT NULL
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL,
+            queue TEXT,                     -- NULL: for every subscriber
+            escalation_id TEXT,
+            data TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE customers (
+            id TEXT PRIMARY KEY,
+            profile TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE history (
+            customer_id TEXT PRIMARY KEY,
+            items TEXT NOT NULL,            -- JSON list of HistoryItem
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE summaries (
+            escalation_id TEXT PRIMARY KEY,
+            summary TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE ratings (
+            id TEXT PRIMARY KEY,            -- the client's uuid, the idempotency key of one rating
+            escalation_id TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            body TEXT NOT NULL,
+            body_hash TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX ratings_escalation ON ratings (escalation_id);
+        CREATE TABLE idempotency_keys (
+            agent TEXT NOT NULL,
+            key TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            response TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (agent, key)
+        );
+"""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    # Inside the migration's transaction sqlite-utils runs the script statement
+    # by statement, so a failure leaves no half-made schema behind.
+    db.executescript(_INITIAL)

@@ -1,0 +1,275 @@
+"""LocalStore: the sidebar's ratings and their outbox in one SQLite file.
+
+A rating is saved together with its outbox row in one transaction, so "saved"
+means "on disk and queued for the hub". The connection belongs to the thread
+that opened it (sqlite3's `check_same_thread`); use `StoreThread` to share it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from cxsidebar.core import Rating, RatingResult, SyncState
+
+from ._schema import migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class OutboxBatch:
+    """Ratings to send in one request; `key` stays the same on every retry of this batch."""
+
+    key: str
+    ratings: list[Rating]
+    attempts: int  # failed attempts so far (the most of any rating in the batch)
+
+
+class LocalStore:
+    def __init__(self, path: Path, *, clock: Clock = _utcnow) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            self.db = Database(conn)
+            self.db.enable_wal()
+            # Per connection, not per file: every connection this store opens gets them.
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            migrations.apply(self.db)
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    def pragma(self, name: str) -> Any:
+        """The current value of one PRAGMA on this connection (for diagnostics and tests)."""
+        if not name.isidentifier():
+            raise ValueError(f"not a pragma name: {name!r}")
+        return self.db.execute(f"PRAGMA {name}").fetchone()[0]
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def save_rating(self, rating: Rating) -> None:
+        """Save a rating and queue it for the hub, both or neither.
+
+        While a rating for the same escalation is still unsynced, the new one
+        replaces it (the latest wins). Once synced, a new save is a new rating.
+        """
+        now = self._clock()
+        rid = str(rating.id)
+        with self.db.atomic():
+            stale = [
+                row[0]
+                for row in self.db.execute(
+                    "SELECT id FROM ratings WHERE escalation_id = ? AND status = 'pending'",
+                    [rating.escalation_id],
+                )
+            ]
+            self._drop_unsent([*stale, rid])
+            replaced = [other for other in stale if other != rid]
+            if replaced:
+                self.db.execute(
+                    f"DELETE FROM ratings WHERE id IN ({','.join('?' * len(replaced))})",  # noqa: S608
+                    replaced,
+                )
+            self.db.execute(
+                """
+                INSERT INTO ratings (id, escalation_id, body, saved_at, status)
+                VALUES (?, ?, ?, ?, 'pending')
+                ON CONFLICT (id) DO UPDATE SET
+                    escalation_id = excluded.escalation_id, body = excluded.body,
+                    saved_at = excluded.saved_at, status = 'pending',
+                    synced_at = NULL, reject_reason = NULL
+                """,
+                [rid, rating.escalation_id, rating.model_dump_json(), now.isoformat()],
+            )
+            self.db.execute(
+                "INSERT INTO outbox (rating_id, next_attempt_at) VALUES (?, ?)",
+                [rid, now.timestamp()],
+            )
+
+    def _drop_unsent(self, rating_ids: Sequence[str]) -> None:
+        """Remove unsent outbox rows of these ratings; their batch-mates get a fresh batch."""
+        if not rating_ids:
+            return
+        keys = self._keys_of(rating_ids)
+        marks = ",".join("?" * len(rating_ids))
+        self.db.execute(
+            f"DELETE FROM outbox WHERE rating_id IN ({marks}) AND sent_at IS NULL",  # noqa: S608
+            list(rating_ids),
+        )
+        self._unkey(keys)
+
+    def _unkey(self, keys: Iterable[str]) -> None:
+        # A batch whose membership changed must not be resent under its old key.
+        keys = list(keys)
+        if keys:
+            self.db.execute(
+                "UPDATE outbox SET idempotency_key = NULL WHERE sent_at IS NULL"
+                f" AND idempotency_key IN ({','.join('?' * len(keys))})",  # noqa: S608
+                keys,
+            )
+
+    def mark_results(self, results: Sequence[RatingResult]) -> None:
+        """Apply the hub's per-rating answers: created/duplicate → synced, rejected → dead letter."""
+        now = self._clock().isoformat()
+        with self.db.atomic():
+            ids = [str(r.id) for r in results]
+            keys = self._keys_of(ids)
+            for result in results:
+                rid = str(result.id)
+                if result.status == "rejected":
+                    self.db.execute(
+                        "UPDATE ratings SET status = 'rejected', reject_reason = ? WHERE id = ?",
+                        [result.reason or "rejected by the hub", rid],
+                    )
+                else:
+                    self.db.execute(
+                        "UPDATE ratings SET status = 'synced', synced_at = ?, reject_reason = NULL"
+                        " WHERE id = ?",
+                        [now, rid],
+                    )
+                self.db.execute(
+                    "UPDATE outbox SET sent_at = ?, last_error = ? WHERE rating_id = ?"
+                    " AND sent_at IS NULL",
+                    [now, result.reason, rid],
+                )
+            self._unkey(keys)
+
+    def defer(self, ids: Sequence[uuid.UUID], until: datetime, error: str) -> None:
+        """Count a failed attempt for these ratings and hold them back until `until`."""
+        with self.db.atomic():
+            marks = ",".join("?" * len(ids))
+            self.db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+                f" WHERE sent_at IS NULL AND rating_id IN ({marks})",  # noqa: S608
+                [until.timestamp(), error, *map(str, ids)],
+            )
+
+    def release_deferred(self) -> int:
+        """The hub answered again: make every held-back rating due now, backoff reset."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE outbox SET attempts = 0, next_attempt_at = ? WHERE sent_at IS NULL"
+                " AND next_attempt_at > ?",
+                [self._clock().timestamp()] * 2,
+            )
+            return cursor.rowcount
+
+    def isolate(self, key: str) -> None:
+        """Give each rating of a refused batch its own key, so the next tries find the bad one."""
+        with self.db.atomic():
+            seqs = [
+                row[0]
+                for row in self.db.execute(
+                    "SELECT seq FROM outbox WHERE idempotency_key = ? AND sent_at IS NULL", [key]
+                )
+            ]
+            for seq in seqs:
+                self.db.execute(
+                    "UPDATE outbox SET idempotency_key = ? WHERE seq = ?", [str(uuid.uuid4()), seq]
+                )
+
+    def next_batch(self, limit: int, now: datetime) -> OutboxBatch | None:
+        """The next request to send: a batch already tried (same key, same ratings) or a new one."""
+        with self.db.atomic():
+            rows = self._due_rows(limit, now)
+            if not rows:
+                return None
+            key = rows[0]["idempotency_key"]
+            if key is not None:
+                rows = self._rows("o.idempotency_key = ?", [key], limit=None)
+            else:
+                key = str(uuid.uuid4())
+                rows = [row for row in rows if row["idempotency_key"] is None]
+                marks = ",".join("?" * len(rows))
+                self.db.execute(
+                    f"UPDATE outbox SET idempotency_key = ? WHERE seq IN ({marks})",  # noqa: S608
+                    [key, *(row["seq"] for row in rows)],
+                )
+        return OutboxBatch(
+            key=key,
+            ratings=[Rating.model_validate_json(row["body"]) for row in rows],
+            attempts=max(row["attempts"] for row in rows),
+        )
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def due(self, limit: int, now: datetime) -> list[Rating]:
+        """Unsent ratings whose next attempt is due, oldest first."""
+        return [Rating.model_validate_json(row["body"]) for row in self._due_rows(limit, now)]
+
+    def next_due_at(self) -> datetime | None:
+        """When the earliest unsent rating becomes due, or None if the outbox is empty."""
+        row = self.db.execute(
+            "SELECT min(o.next_attempt_at) FROM outbox o JOIN ratings r ON r.id = o.rating_id"
+            " WHERE o.sent_at IS NULL AND r.status = 'pending'"
+        ).fetchone()
+        return None if row[0] is None else datetime.fromtimestamp(row[0], UTC)
+
+    def sync_state(self) -> SyncState:
+        counts = dict(
+            self.db.execute(
+                "SELECT status, count(*) FROM ratings WHERE status != 'synced' GROUP BY status"
+            ).fetchall()
+        )
+        return SyncState(unsynced=counts.get("pending", 0), rejected=counts.get("rejected", 0))
+
+    def rejected(self) -> list[tuple[Rating, str]]:
+        """The dead letters: ratings the hub refused for good, with its reason."""
+        rows = self.db.execute(
+            "SELECT body, reject_reason FROM ratings WHERE status = 'rejected' ORDER BY saved_at"
+        ).fetchall()
+        return [(Rating.model_validate_json(body), reason or "") for body, reason in rows]
+
+    def rating(self, rating_id: uuid.UUID) -> tuple[Rating, str] | None:
+        """One saved rating and its status (pending, synced or rejected)."""
+        row = self.db.execute(
+            "SELECT body, status FROM ratings WHERE id = ?", [str(rating_id)]
+        ).fetchone()
+        return None if row is None else (Rating.model_validate_json(row[0]), row[1])
+
+    def _due_rows(self, limit: int, now: datetime) -> list[dict[str, Any]]:
+        return self._rows("o.next_attempt_at <= ?", [now.timestamp()], limit=limit)
+
+    def _rows(self, where: str, params: list[Any], *, limit: int | None) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT o.seq, o.idempotency_key, o.attempts, r.body FROM outbox o"
+            " JOIN ratings r ON r.id = o.rating_id"
+            f" WHERE o.sent_at IS NULL AND r.status = 'pending' AND {where} ORDER BY o.seq"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return list(self.db.query(sql, params))
+
+    def _keys_of(self, rating_ids: Sequence[str]) -> list[str]:
+        if not rating_ids:
+            return []
+        marks = ",".join("?" * len(rating_ids))
+        return [
+            row[0]
+            for row in self.db.execute(
+                f"SELECT DISTINCT idempotency_key FROM outbox WHERE rating_id IN ({marks})"  # noqa: S608
+                " AND sent_at IS NULL AND idempotency_key IS NOT NULL",
+                list(rating_ids),
+            )
+        ]

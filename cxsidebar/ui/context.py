@@ -1,0 +1,242 @@
+"""Panes of one escalation's context: why it escalated, the customer profile, the summary.
+
+Every string here came from a bot, a CRM or a summariser and is shown as plain
+text: labels from `text.plain_label`, the summary in a read-only QPlainTextEdit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cxsidebar.core import Profile, Reason, ReasonKind, Summary, clean_text
+
+from .text import format_date, mask_email, mask_phone, plain_label, reason_label
+
+KIND_NAMES = {"llm": "AI summary", "extractive": "Key lines from the transcript"}
+_URGENT = {ReasonKind.PAYMENT_THRESHOLD, ReasonKind.NEGATIVE_SENTIMENT, ReasonKind.SENSITIVE_TOPIC}
+CHIP_VALUE_LIMIT = 48  # characters of a reason's value on its chip; the detail says the rest
+_CHIP = "QLabel {{ background: {bg}; color: {fg}; border-radius: 9px; padding: 2px 8px; }}"
+
+
+class ReasonsPane(QFrame):
+    """ "Why escalated": one chip per reason with its detail, then the bot's note to the agent."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Why escalated")
+        title = plain_label("Why escalated", self)
+        title.setStyleSheet("font-weight: bold;")
+        self.chips: list[QLabel] = []
+        self.details: list[QLabel] = []
+        # Up to 100 reasons and a 10,000-character note: they scroll inside a bounded
+        # area instead of pushing the transcript off the screen.
+        body = QWidget()
+        self._grid = QGridLayout()
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(8)
+        self._grid.setColumnStretch(1, 1)
+        self.note_label = plain_label(name="Bot's note to the agent", wrap=True, selectable=True)
+        self.note_label.setStyleSheet("font-style: italic;")
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 4, 0)
+        body_layout.addLayout(self._grid)
+        body_layout.addWidget(self.note_label)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setAccessibleName("Reasons and the bot's note")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(self.scroll)
+
+    def set_reasons(self, reasons: list[Reason], note: str = "") -> None:
+        shown = [
+            (reason_label(r, limit=CHIP_VALUE_LIMIT), clean_text(r.detail), r.kind in _URGENT)
+            for r in reasons
+        ]
+        if not shown:
+            shown = [("no reason given", "", False)]
+        while len(self.chips) < len(shown):  # labels are reused, never deleted under the painter
+            row = len(self.chips)
+            chip = plain_label(elide=True)
+            chip.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+            chip.setMaximumWidth(max(80, self.width() // 2))
+            detail = plain_label(wrap=True, selectable=True)
+            detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            detail.setContentsMargins(0, 2, 0, 0)  # level with the chip's padded text
+            self._grid.addWidget(chip, row, 0, Qt.AlignmentFlag.AlignTop)
+            self._grid.addWidget(detail, row, 1)
+            self.chips.append(chip)
+            self.details.append(detail)
+        for row, (chip, detail) in enumerate(zip(self.chips, self.details, strict=True)):
+            used = row < len(shown)
+            chip.setVisible(used)
+            detail.setVisible(used)
+            if not used:
+                continue
+            chip_text, detail_text, urgent = shown[row]
+            bg, fg = ("#fce8e6", "#a50e0e") if urgent else ("#e8eaed", "#202124")
+            chip.setStyleSheet(_CHIP.format(bg=bg, fg=fg))
+            chip.setText(chip_text)
+            chip.setAccessibleName(f"Reason: {chip_text}")
+            detail.setText(detail_text)
+            detail.setAccessibleName(f"Detail of {chip_text}")
+        note = clean_text(note)
+        self.note_label.setText(f"Bot's note: {note}" if note else "")
+        self.note_label.setVisible(bool(note))
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        for chip in self.chips:
+            chip.setMaximumWidth(max(80, event.size().width() // 2))
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as the reasons need, up to nine lines; beyond that the area scrolls."""
+        body = self.scroll.widget()
+        width = self.scroll.viewport().width()
+        layout = body.layout()
+        needed = layout.heightForWidth(width) if layout.hasHeightForWidth() else -1
+        if needed < 0:
+            needed = body.sizeHint().height()
+        self.scroll.setFixedHeight(min(needed + 2, self.fontMetrics().height() * 9))
+
+    def shown_chips(self) -> list[QLabel]:
+        return [chip for chip in self.chips if not chip.isHidden()]
+
+
+class ProfilePane(QStackedWidget):
+    """The CRM record, contact details masked until the agent asks; or "No CRM record"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Customer profile")
+        self._profile: Profile | None = None
+
+        self.missing_label = plain_label(
+            "No CRM record for this customer", name="No CRM record", wrap=True
+        )
+        self.missing_label.setStyleSheet("font-weight: bold; padding: 12px;")
+        self.addWidget(self.missing_label)
+
+        form_page = QWidget(self)
+        form = self._form = QFormLayout(form_page)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.name_label = self._row(form, "Name")
+        self.tier_label = self._row(form, "Tier")
+        self.language_label = self._row(form, "Language")
+        self.since_label = self._row(form, "Customer since")
+        self.email_label = self._row(form, "Email")
+        self.phone_label = self._row(form, "Phone")
+        self.consent_label = self._row(form, "Consent")
+        self.extra_label = self._row(form, "Other")
+        self.reveal_button = QPushButton("Show contact details", form_page)
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setAccessibleName("Show or hide email and phone")
+        self.reveal_button.toggled.connect(self._show_contact)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reveal_button)
+        buttons.addStretch(1)
+        form.addRow(buttons)
+        self.addWidget(form_page)
+        self._form_page = form_page
+
+    def _row(self, form: QFormLayout, title: str) -> QLabel:
+        label = plain_label(name=title, wrap=True, selectable=True)
+        form.addRow(plain_label(f"{title}:"), label)
+        return label
+
+    def set_profile(self, profile: Profile | None) -> None:
+        self._profile = profile
+        self.reveal_button.setChecked(False)
+        if profile is None:
+            self.setCurrentWidget(self.missing_label)
+            return
+        self.setCurrentWidget(self._form_page)
+        self.name_label.setText(clean_text(profile.display_name, single_line=True) or "—")
+        tier = clean_text(profile.tier, single_line=True) or "—"
+        self.tier_label.setText(f"{tier} · VIP" if profile.vip else tier)
+        self.language_label.setText(clean_text(profile.language, single_line=True) or "—")
+        self.since_label.setText(clean_text(profile.customer_since, single_line=True) or "—")
+        consent = ", ".join(
+            f"{clean_text(k, single_line=True)}: {'yes' if v else 'no'}"
+            for k, v in sorted(profile.consent.items())
+        )
+        self.consent_label.setText(consent or "none recorded")
+        self.extra_label.setText(_extras(profile.model_extra))
+        self._form.setRowVisible(self.extra_label, bool(profile.model_extra))
+        self._show_contact(False)
+
+    def _show_contact(self, shown: bool) -> None:
+        profile = self._profile
+        if profile is None:
+            return
+        self.reveal_button.setText("Hide contact details" if shown else "Show contact details")
+        if shown:
+            self.email_label.setText(clean_text(profile.email, single_line=True) or "—")
+            self.phone_label.setText(clean_text(profile.phone, single_line=True) or "—")
+        else:
+            self.email_label.setText(mask_email(profile.email))
+            self.phone_label.setText(mask_phone(profile.phone))
+
+
+def _extras(extra: dict[str, Any] | None, limit: int = 12) -> str:
+    """Fields the CRM sent that v1 does not know, one per line, cleaned."""
+    if not extra:
+        return "—"
+    lines = [
+        f"{clean_text(str(k), single_line=True)}: {clean_text(str(v), single_line=True)[:200]}"
+        for k, v in list(extra.items())[:limit]
+    ]
+    return "\n".join(lines)
+
+
+class SummaryPane(QWidget):
+    """The summariser's text and what kind of summary it is, or "No summary yet"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Summary")
+        self.kind_label = plain_label(name="Summary kind")
+        self.kind_label.setStyleSheet("font-weight: bold;")
+        self.text_edit = QPlainTextEdit(self)
+        self.text_edit.setReadOnly(True)
+        self.text_edit.setAccessibleName("Summary text")
+        self.text_edit.setTabChangesFocus(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.kind_label)
+        layout.addWidget(self.text_edit, 1)
+        self.set_summary(None)
+
+    def set_summary(self, summary: Summary | None) -> None:
+        if summary is None or not summary.text.strip():
+            self.kind_label.setText("No summary yet")
+            self.text_edit.setPlainText("")
+            self.text_edit.setVisible(False)
+            return
+        kind = KIND_NAMES.get(summary.kind, clean_text(summary.kind, single_line=True))
+        when = f" ({format_date(summary.created_at)})" if summary.created_at else ""
+        self.kind_label.setText(kind + when)
+        self.text_edit.setPlainText(clean_text(summary.text))
+        self.text_edit.setVisible(True)

@@ -1,0 +1,139 @@
+"""The customer's CRM history, newest first: a list model, a delegate, the view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from cxsidebar.core import HistoryItem, clean_text
+
+from .text import format_date
+
+Index = QModelIndex | QPersistentModelIndex
+
+HistoryItemRole = Qt.ItemDataRole.UserRole + 1
+HeadlineRole = Qt.ItemDataRole.UserRole + 2  # "ticket · open"
+TitleRole = Qt.ItemDataRole.UserRole + 3
+DatesRole = Qt.ItemDataRole.UserRole + 4  # "opened 2025-01-02 · closed 2025-01-05 · flow refunds"
+
+
+class _Row:
+    __slots__ = ("dates", "headline", "item", "title")
+
+    def __init__(self, item: HistoryItem) -> None:
+        self.item = item
+        kind = clean_text(item.kind, single_line=True)
+        status = clean_text(item.status, single_line=True)
+        self.headline = f"{kind} · {status}" if status else kind
+        self.title = clean_text(item.title, single_line=True) or "(no title)"
+        dates = [f"opened {format_date(item.opened_at)}"]
+        if item.closed_at is not None:
+            dates.append(f"closed {format_date(item.closed_at)}")
+        if item.flow:
+            dates.append(f"flow {clean_text(item.flow, single_line=True)}")
+        self.dates = " · ".join(dates)
+
+
+class HistoryModel(QAbstractListModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[_Row] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return f"{row.headline}: {row.title}, {row.dates}"
+        return {
+            HistoryItemRole: row.item,
+            HeadlineRole: row.headline,
+            TitleRole: row.title,
+            DatesRole: row.dates,
+        }.get(role)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def set_items(self, items: list[HistoryItem]) -> None:
+        """Replace the history; shown newest (latest opened) first."""
+        self.beginResetModel()
+        ordered = sorted(items, key=lambda i: i.opened_at, reverse=True)
+        self._rows = [_Row(i) for i in ordered]
+        self.endResetModel()
+
+
+class HistoryDelegate(QStyledItemDelegate):
+    """Three elided lines: kind · status (bold), title, dates."""
+
+    PAD = 6
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        line = QFontMetrics(option.font).height()  # type: ignore[attr-defined]
+        return QSize(200, line * 3 + self.PAD * 3)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        painter.save()
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""  # type: ignore[attr-defined]
+        widget = opt.widget  # type: ignore[attr-defined]
+        if widget is not None:
+            widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        palette: QPalette = opt.palette  # type: ignore[attr-defined]
+        main = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        dim = main if selected else palette.color(QPalette.ColorRole.PlaceholderText)
+        rect: QRect = opt.rect.adjusted(self.PAD * 2, self.PAD, -self.PAD * 2, -self.PAD)  # type: ignore[attr-defined]
+        font = QFont(opt.font)  # type: ignore[attr-defined]
+        bold = QFont(font)
+        bold.setBold(True)
+        line = QFontMetrics(font).height()
+        lines = (
+            (bold, main, index.data(HeadlineRole)),
+            (font, main, index.data(TitleRole)),
+            (font, dim, index.data(DatesRole)),
+        )
+        for number, (face, colour, text) in enumerate(lines):
+            painter.setFont(face)
+            painter.setPen(colour)
+            box = QRect(
+                rect.left(), rect.top() + number * (line + self.PAD // 2), rect.width(), line
+            )
+            elided = QFontMetrics(face).elidedText(text, Qt.TextElideMode.ElideRight, box.width())
+            painter.drawText(
+                box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided
+            )
+        painter.restore()
+
+
+class HistoryView(QListView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("CRM history")
+        self.setAccessibleDescription("Earlier tickets, cases and orders, newest first.")
+        self.setItemDelegate(HistoryDelegate(self))
+        self.setUniformItemSizes(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -1,0 +1,328 @@
+"""The main window: a wiring shell around the header, the queue, the context and the rating.
+
+It holds no I/O. The app feeds it through the slots below and does the work its
+signals ask for (fetch a context, claim, save a rating) on the network worker.
+Panes never talk to each other; everything meets in `_connect_signals`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from itertools import pairwise
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from cxsidebar.core import (
+    ClaimInfo,
+    ConnectionState,
+    EscalationContext,
+    EscalationStatus,
+    QueueItem,
+    SyncState,
+    clean_text,
+)
+
+from .context_view import ContextView
+from .header import HeaderBar
+from .icons import app_icon
+from .notify import DesktopNotifier, Notifier
+from .queue import ItemRole, QueueModel, QueueView
+from .rating import RatingPanel
+from .text import plain_label, plural, top_reason
+
+POP_MODES = ("pop", "notify")
+NARROW = 760  # below this width the queue sits above the context instead of beside it
+
+
+class MainWindow(QMainWindow):
+    """The sidebar. Signals ask the app for work; slots show what the app learned."""
+
+    context_requested = Signal(str)  # escalation id: fetch its context, answer with show_context
+    claim_requested = Signal(str)  # escalation id: claim it, answer with mark_claimed/claim_failed
+    rating_submitted = Signal(object)  # core.Rating: save it, answer with rating_saved/_save_failed
+    quit_requested = Signal()  # Ctrl+Q
+
+    def __init__(
+        self,
+        notifier: Notifier | None = None,
+        parent: QWidget | None = None,
+        *,
+        pop_mode: str = "pop",
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("cxsidebar")
+        self.setWindowIcon(app_icon())
+        self.notifier: Notifier = (
+            notifier if notifier is not None else DesktopNotifier(self, icon=self.windowIcon())
+        )
+        self._me = ""
+        self._pop_mode = "pop"
+        self._syncing_selection = False
+        self.set_pop_mode(pop_mode)
+        self._build()
+        self._connect_signals()
+        self._install_shortcuts()
+        self.setMinimumSize(360, 520)  # narrower than NARROW: the queue moves above the context
+        self.resize(1100, 800)
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.header = HeaderBar()
+        self.queue_model = QueueModel(self)
+        self.queue_view = QueueView()
+        self.queue_view.setModel(self.queue_model)
+        self.queue_label = plain_label(name="Queue size")
+        self.queue_label.setStyleSheet("font-weight: bold; padding: 4px 2px;")
+        queue_box = QWidget()
+        queue_layout = QVBoxLayout(queue_box)
+        queue_layout.setContentsMargins(4, 0, 0, 0)
+        queue_layout.addWidget(self.queue_label)
+        queue_layout.addWidget(self.queue_view, 1)
+
+        self.context_view = ContextView()
+        self.rating_panel = RatingPanel()
+        self.detail_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.detail_splitter.addWidget(self.context_view)
+        self.detail_splitter.addWidget(self.rating_panel)
+        self.detail_splitter.setStretchFactor(0, 1)
+        self.detail_splitter.setStretchFactor(1, 0)
+        self.detail_splitter.setCollapsible(0, False)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.addWidget(queue_box)
+        self.main_splitter.addWidget(self.detail_splitter)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setCollapsible(1, False)
+        self.main_splitter.setSizes([320, 780])
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.header)
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+        self._update_queue_label()
+
+        order = [
+            self.queue_view,
+            *self.context_view.focus_order(),
+            *self.rating_panel.focus_order(),
+        ]
+        for first, second in pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+    def _connect_signals(self) -> None:
+        self.queue_view.selectionModel().selectionChanged.connect(self._on_selection)
+        self.queue_model.rowsInserted.connect(self._update_queue_label)
+        self.queue_model.rowsRemoved.connect(self._update_queue_label)
+        self.queue_model.modelReset.connect(self._update_queue_label)
+        self.context_view.claim_bar.claim_requested.connect(self.claim_requested)
+        self.context_view.retry_requested.connect(self.context_requested)
+        self.rating_panel.rating_submitted.connect(self.rating_submitted)
+
+    def _install_shortcuts(self) -> None:
+        # Bound methods, not lambdas: PySide holds lambdas strongly, and a closure that
+        # keeps a widget alive while Qt deletes it is how PySide6 6.12 crashes.
+        self.shortcuts: dict[str, QShortcut] = {}
+
+        def bind(name: str, keys: QKeySequence | str, slot: Callable[[], object]) -> QShortcut:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(slot)
+            self.shortcuts[name] = shortcut
+            return shortcut
+
+        for score in range(1, 6):
+            bind(f"overall {score}", f"Alt+{score}", self._overall_shortcut).setProperty(
+                "score", score
+            )
+        bind("save rating", QKeySequence(QKeySequence.StandardKey.Save), self.rating_panel.save)
+        bind("claim", "Ctrl+Return", self.context_view.claim_bar.claim)
+        bind("claim (keypad)", "Ctrl+Enter", self.context_view.claim_bar.claim)
+        bind("previous escalation", "Ctrl+Up", self.previous_escalation)
+        bind("next escalation", "Ctrl+Down", self.next_escalation)
+        bind("transcript", "Ctrl+T", self.context_view.focus_transcript)
+        bind("find in transcript", "Ctrl+F", self.context_view.focus_transcript)
+        bind("queue", "Ctrl+L", self.queue_view.setFocus)
+        bind("quit", "Ctrl+Q", self.quit_requested.emit)
+
+    def _overall_shortcut(self) -> None:
+        shortcut = self.sender()
+        if isinstance(shortcut, QShortcut):
+            self.rating_panel.set_overall(int(shortcut.property("score")))
+
+    # -- slots the app calls ------------------------------------------------------------------
+
+    @Slot(object, str)
+    def set_connection(self, state: ConnectionState, detail: str) -> None:
+        self.header.set_connection(state, detail)
+
+    @Slot(object)
+    def set_sync(self, state: SyncState) -> None:
+        self.header.set_sync(state)
+
+    @Slot(str)
+    def set_agent_name(self, name: str) -> None:
+        self._me = name
+        self.header.set_agent_name(name)
+
+    @Slot(str)
+    def set_pop_mode(self, mode: str) -> None:
+        if mode not in POP_MODES:
+            raise ValueError(f"pop mode must be one of {POP_MODES}, got {mode!r}")
+        self._pop_mode = mode
+
+    @property
+    def pop_mode(self) -> str:
+        return self._pop_mode
+
+    @Slot(list)
+    def set_queue(self, items: list[QueueItem]) -> None:
+        """A full snapshot (after connecting or a resync); the selection survives if it can."""
+        with self._quiet_selection():
+            self.queue_model.set_items(items, me=self._me)
+            self._select(self.context_view.escalation_id)
+
+    @Slot(object)
+    def add_escalation(self, item: QueueItem) -> None:
+        """A new arrival: into the queue, then screen-pop or notify."""
+        if item.status is EscalationStatus.CLAIMED and item.claimed_by != self._me:
+            return
+        known = self.queue_model.row_of(item.escalation_id) is not None
+        with self._quiet_selection():
+            self.queue_model.add(item)
+            self._select(self.context_view.escalation_id)
+        if known:
+            return  # a replayed event: already announced
+        name = clean_text(item.customer_display_name, single_line=True) or "Unknown customer"
+        reason = top_reason(list(item.reasons))
+        queue = clean_text(item.queue, single_line=True)
+        if self._pop_mode == "pop":
+            self.notifier.pop(self)
+            self._select(item.escalation_id)  # emits context_requested through the selection
+        self.notifier.notify(self, f"New escalation: {name}", f"{queue} · {reason}")
+        self.notifier.announce(self, f"New escalation from {name}, {reason}")
+
+    @Slot(object, bool)
+    def mark_claimed(self, info: ClaimInfo, by_me: bool) -> None:
+        with self._quiet_selection():
+            self.queue_model.mark_claimed(info, by_me=by_me)
+            self._select(self.context_view.escalation_id)
+        if info.escalation_id == self.context_view.escalation_id:
+            self.context_view.claim_bar.set_claimed(info.claimed_by, by_me=by_me)
+
+    @Slot(object)
+    def show_context(self, ctx: EscalationContext) -> None:
+        """Show a fetched context; answers for an escalation no longer selected are dropped."""
+        current = self.context_view.escalation_id
+        if current is not None and current != ctx.escalation.id:
+            return
+        self.context_view.show_context(ctx, me=self._me)
+        self.rating_panel.set_escalation(ctx.escalation.id)
+
+    @Slot(str, str)
+    def show_context_error(self, escalation_id: str, message: str) -> None:
+        if escalation_id == self.context_view.escalation_id:
+            self.context_view.show_error(message)
+
+    @Slot(str, str)
+    def claim_failed(self, escalation_id: str, message: str) -> None:
+        if escalation_id == self.context_view.escalation_id:
+            self.context_view.claim_bar.set_failed(message)
+
+    @Slot(object)
+    def rating_saved(self, rating_id: uuid.UUID) -> None:
+        self.rating_panel.rating_saved(rating_id)
+
+    @Slot(object, str)
+    def rating_save_failed(self, rating_id: uuid.UUID, message: str) -> None:
+        self.rating_panel.rating_save_failed(rating_id, message)
+
+    # -- navigation ----------------------------------------------------------------------------
+
+    def previous_escalation(self) -> None:
+        self.step(-1)
+
+    def next_escalation(self) -> None:
+        self.step(1)
+
+    def step(self, delta: int) -> None:
+        """Select the previous (-1) or next (+1) escalation of the queue."""
+        count = self.queue_model.rowCount()
+        if count == 0:
+            return
+        current = self.context_view.escalation_id
+        row = self.queue_model.row_of(current) if current else None
+        if row is None:  # nothing selected yet, or the shown one left the queue
+            target = 0 if delta > 0 else count - 1
+        else:
+            target = min(count - 1, max(0, row + delta))
+        self._select_row(target)
+
+    def open_escalation(self, escalation_id: str) -> None:
+        """Select an escalation of the queue, as a click would."""
+        self._select(escalation_id)
+
+    def _select(self, escalation_id: str | None) -> None:
+        row = self.queue_model.row_of(escalation_id) if escalation_id else None
+        if row is None:
+            if self._syncing_selection:
+                self.queue_view.selectionModel().clearSelection()
+            return
+        self._select_row(row)
+
+    def _select_row(self, row: int) -> None:
+        index = self.queue_model.index(row)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+        self.queue_view.selectionModel().setCurrentIndex(index, flags)
+        self.queue_view.scrollTo(index)
+
+    def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._syncing_selection or selected.isEmpty():
+            return
+        item = selected.indexes()[0].data(ItemRole)
+        if item is None or item.escalation_id == self.context_view.escalation_id:
+            return
+        self.context_view.show_loading(item, me=self._me)
+        self.rating_panel.set_escalation(item.escalation_id)
+        self.context_requested.emit(item.escalation_id)
+
+    @contextmanager
+    def _quiet_selection(self) -> Iterator[None]:
+        """While the model changes under the view, selection changes are not the agent's."""
+        before, self._syncing_selection = self._syncing_selection, True
+        try:
+            yield
+        finally:
+            self._syncing_selection = before
+
+    def _update_queue_label(self, *_: object) -> None:
+        count = self.queue_model.rowCount()
+        self.queue_label.setText(
+            f"Queue · {plural(count, 'escalation')}" if count else "Queue · empty"
+        )
+
+    # -- window ------------------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        narrow = event.size().width() < NARROW
+        self.header.set_narrow(narrow)
+        wanted = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
+        if self.main_splitter.orientation() != wanted:
+            self.main_splitter.setOrientation(wanted)
+            total = event.size().height() if narrow else event.size().width()
+            first = max(140, total // 5) if narrow else 320
+            self.main_splitter.setSizes([first, max(200, total - first)])
+        super().resizeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        dismiss = getattr(self.notifier, "dismiss", None)  # optional: a toast must not outlive us
+        if callable(dismiss):
+            dismiss()
+        super().closeEvent(event)

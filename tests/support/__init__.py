@@ -1,0 +1,1 @@
+"""Helpers shared by tests; import as `support.hub` (tests/ is on sys.path via its conftest)."""
