@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from cxsidebar import __version__
-from cxsidebar.client import NetworkWorker
+from cxsidebar.client import NetworkWorker, Tuning
 from cxsidebar.core import (
     ClaimInfo,
     ConnectionState,
@@ -91,6 +91,7 @@ class Sidebar(QObject):
         *,
         window: MainWindow | None = None,
         worker: NetworkWorker | None = None,
+        tuning: Tuning | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -98,14 +99,17 @@ class Sidebar(QObject):
         self.window = window or MainWindow()
         self.window.set_pop_mode(settings.pop)
         self.worker = worker or NetworkWorker(
+            self.bridge,
             hub_url=settings.hub_url,
             token=settings.token,
+            store=settings.db_path,
             queues=settings.queues,
-            db_path=settings.db_path,
-            listener=self.bridge,
+            tuning=tuning,
         )
         self._agent_name: str | None = None
         self._current: str | None = None
+        self.connection_state = ConnectionState.CONNECTING
+        self.last_sync: SyncState | None = None
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -123,6 +127,8 @@ class Sidebar(QObject):
         b.rating_saved.connect(w.rating_saved)
         b.rating_save_failed.connect(w.rating_save_failed)
         b.sync.connect(w.set_sync)
+        b.connection.connect(self._remember_connection)
+        b.sync.connect(self._remember_sync)
 
     def start(self) -> None:
         self.window.show()
@@ -130,6 +136,12 @@ class Sidebar(QObject):
 
     def stop(self) -> None:
         self.worker.stop()
+
+    def _remember_connection(self, state: ConnectionState, _detail: str) -> None:
+        self.connection_state = state
+
+    def _remember_sync(self, state: SyncState) -> None:
+        self.last_sync = state
 
     def _request_context(self, escalation_id: str) -> None:
         self._current = escalation_id

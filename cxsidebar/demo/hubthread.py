@@ -7,9 +7,8 @@ import threading
 import time
 from pathlib import Path
 
-import uvicorn
-
 from cxsidebar.hub.app import create_app
+from cxsidebar.hub.server import hub_server
 from cxsidebar.hub.settings import HubSettings
 from cxsidebar.hub.storage import HubStorage
 
@@ -38,15 +37,7 @@ class HubThread:
         self.host = host
         self.port = port or free_port(host)
         app = create_app(storage, settings or HubSettings())
-        config = uvicorn.Config(
-            app,
-            host=self.host,
-            port=self.port,
-            log_level="warning",
-            timeout_graceful_shutdown=2,
-            lifespan="on",
-        )
-        self._server = uvicorn.Server(config)
+        self._server = hub_server(app, host=self.host, port=self.port, log_level="warning")
         self._thread = threading.Thread(target=self._server.run, name="cxsidebar-hub", daemon=True)
 
     @property
