@@ -7,7 +7,7 @@ from cxsidebar.core import EventType, clean_text, decode_event
 PUBLIC = {
     "SCHEMA_VERSION", "BotInfo", "ClaimInfo", "ConnectionState", "CustomerRef", "ErrorDetail", "ErrorEnvelope",
     "ErrorInfo", "Escalation", "EscalationAccepted", "EscalationContext", "EscalationStatus",
-    "EventType", "HistoryItem", "HubEvent", "Profile", "QueueItem", "Rating", "RatingBatch",
+    "EventType", "HistoryItem", "HubEvent", "Identity", "Profile", "QueueItem", "Rating", "RatingBatch",
     "RatingBatchResult", "RatingParts", "RatingResult", "Reason", "ReasonKind", "ResyncInfo",
     "Speaker", "Summary", "SyncState", "Turn", "UpdatedInfo", "clean_text", "decode_event",
 }

@@ -220,6 +220,14 @@ class RatingBatchResult(_Frozen):
     results: list[RatingResult]
 
 
+class Identity(_Frozen):
+    """Who a bearer token belongs to (`GET /v1/me`): the agent's name as claims show it."""
+
+    name: str
+    role: Literal["agent", "supervisor", "admin"]
+    queues: list[str] = Field(default_factory=list)  # empty: every queue
+
+
 class ErrorDetail(_Frozen):
     field: str | None = None
     message: str
