@@ -63,6 +63,10 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         return Path(value).expanduser()
     if not isinstance(value, str):
         raise SettingsError(f"{where}: expected a string, got {value!r}")
+    if key == "hub_url" and not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{where}: expected an http:// or https:// URL, got {value!r}")
+    if key == "pop" and value not in ("pop", "notify"):
+        raise SettingsError(f"{where}: expected 'pop' or 'notify', got {value!r}")
     return value
 
 
@@ -102,14 +106,13 @@ def load_settings(
         config_file = Path(environ[ENV_PREFIX + "CONFIG"])
     if config_file is not None:
         values.update(read_toml(config_file))
+    # Only the variables that name a setting: other tools share the prefix
+    # (CXSIDEBAR_VENV for ./dev, CXSIDEBAR_BOT_SECRET for the demo bot).
     env_values = {
-        name[len(ENV_PREFIX) :].lower(): value
-        for name, value in environ.items()
-        if name.startswith(ENV_PREFIX) and name != ENV_PREFIX + "CONFIG"
+        key: environ[ENV_PREFIX + key.upper()]
+        for key in _FIELDS
+        if ENV_PREFIX + key.upper() in environ
     }
     values.update(_layer(env_values, "environment (CXSIDEBAR_*)"))
     values.update(_layer({k: v for k, v in (overrides or {}).items() if v is not None}, "command line"))
-    try:
-        return Settings(**values)
-    except SettingsError as exc:
-        raise SettingsError(f"{config_file or 'settings'}: {exc}") from None
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""Benchmarks: runners that print figures. Goals live here, never in timed tests."""

@@ -1,0 +1,195 @@
+"""The agent-facing latencies of the foundation, on real parts.
+
+1. webhook accepted → screen-pop painted: from the moment the bot has its 202
+   until the sidebar paints the transcript of that escalation (SSE event →
+   queue → selection → context fetch → model fill → paint).
+2. rating save → durable commit: from the agent's Save until the sidebar
+   hears back that the rating and its outbox row are committed
+   (synchronous=FULL, WAL) on the local store's writer thread.
+
+The hub runs as its own process on 127.0.0.1; the sidebar is the real window
+(offscreen unless a display is set), network worker and local SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks._hub import start_hub
+from cxsidebar.hub.signing import sign_headers
+
+
+def escalation(seq: int, turns: int) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    start = now - timedelta(seconds=turns * 5)
+    speakers = ("customer", "bot")
+    return {
+        "id": f"bench-{seq}",
+        "queue": "billing",
+        "channel": "chat",
+        "created_at": now.isoformat(),
+        "bot": {"platform": "bench", "flow": "billing-dispute", "note_to_agent": "Benchmark."},
+        "customer": {"id": f"cust-{seq % 7}", "display_name": f"Customer {seq}"},
+        "reasons": [{"kind": "misunderstood_intents", "detail": "2 fallbacks", "value": 2}],
+        "transcript": [
+            {
+                "id": f"t{n}",
+                "at": (start + timedelta(seconds=5 * n)).isoformat(),
+                "speaker": speakers[n % 2],
+                "text": f"Turn {n}: I was charged twice for order A-{seq:04d}, can you refund it?"
+                if n % 2 == 0
+                else f"Turn {n}: I can help with billing. Could you confirm the order number?",
+                "intent": "billing_dispute" if n % 2 == 0 else None,
+                "confidence": 0.42 if n % 2 == 0 else None,
+            }
+            for n in range(turns)
+        ],
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def report(name: str, seconds: list[float]) -> None:
+    ms = [s * 1000 for s in seconds]
+    print(
+        f"{name:<42} n={len(ms):<4} p50={percentile(ms, 0.5):8.1f} ms  "
+        f"p95={percentile(ms, 0.95):8.1f} ms  max={max(ms):8.1f} ms  "
+        f"mean={statistics.fmean(ms):8.1f} ms"
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--escalations", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--timeout", type=float, default=30.0, help="per escalation, seconds")
+    args = parser.parse_args(argv)
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from cxsidebar.app import Sidebar
+    from cxsidebar.core import ConnectionState, Rating
+    from cxsidebar.settings import Settings
+    from cxsidebar.ui import MainWindow
+
+    class QuietNotifier:
+        def pop(self, window: Any) -> None:
+            window.show()
+
+        def notify(self, window: Any, title: str, message: str) -> None:
+            pass
+
+        def announce(self, window: Any, message: str) -> None:
+            pass
+
+    class PaintProbe(QObject):
+        """Notes when the transcript of the awaited escalation is first painted whole."""
+
+        def __init__(self, window: MainWindow) -> None:
+            super().__init__()
+            self.window = window
+            self.awaiting: str | None = None
+            self.painted: dict[str, float] = {}
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+            view = self.window.context_view
+            if (
+                event.type() == QEvent.Type.Paint
+                and self.awaiting is not None
+                and view.escalation_id == self.awaiting
+                and view.transcript_model.rowCount() == args.turns
+            ):
+                self.painted[self.awaiting] = time.perf_counter()
+                self.awaiting = None
+            return False
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory(prefix="cxsidebar-bench-") as tmp:
+        directory = Path(tmp)
+        hub = start_hub(directory)
+        window = MainWindow(notifier=QuietNotifier())
+        window.resize(1100, 800)
+        settings = Settings(hub_url=hub.url, token=hub.token, db_path=directory / "sidebar.sqlite3")
+        sidebar = Sidebar(settings, window=window)
+        probe = PaintProbe(window)
+        window.context_view.transcript_view.viewport().installEventFilter(probe)
+        saved: dict[uuid.UUID, float] = {}
+        sidebar.bridge.rating_saved.connect(lambda rid: saved.setdefault(rid, time.perf_counter()))
+        http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))
+
+        # Wakes the event loop at least every 10 ms, so a wait re-checks its condition;
+        # the worker's queued signals wake it sooner.
+        ticker = QTimer()
+        ticker.setInterval(10)
+        ticker.start()
+
+        def spin_until(done: Any, timeout: float) -> bool:
+            deadline = time.monotonic() + timeout
+            while not done():
+                if time.monotonic() > deadline:
+                    return False
+                app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+            return True
+
+        try:
+            sidebar.start()
+            if not spin_until(lambda: sidebar.connection_state is ConnectionState.LIVE, 20):
+                print("the sidebar never went live", file=sys.stderr)
+                return 1
+            pops: list[float] = []
+            saves: list[float] = []
+            for seq in range(args.escalations):
+                body = escalation(seq, args.turns)
+                raw = httpx.Request("POST", "/", json=body).content
+                headers = {**sign_headers(hub.secret, raw), "content-type": "application/json"}
+                probe.awaiting = body["id"]
+                answer = http.post(f"{hub.url}/v1/escalations", content=raw, headers=headers)
+                accepted = time.perf_counter()
+                if answer.status_code != 202:
+                    print(f"hub refused {body['id']}: {answer.status_code} {answer.text}", file=sys.stderr)
+                    return 1
+                if not spin_until(lambda b=body: b["id"] in probe.painted, args.timeout):
+                    print(f"{body['id']} was never painted", file=sys.stderr)
+                    return 1
+                pops.append(probe.painted[body["id"]] - accepted)
+
+                rating = Rating(escalation_id=body["id"], created_at=datetime.now(UTC), overall=4)
+                started = time.perf_counter()
+                window.rating_submitted.emit(rating)
+                if not spin_until(lambda r=rating: r.id in saved, args.timeout):
+                    print(f"rating for {body['id']} was never committed", file=sys.stderr)
+                    return 1
+                saves.append(saved[rating.id] - started)
+
+            print(
+                f"cxsidebar benchmarks: {args.escalations} escalations x {args.turns} turns; "
+                f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
+                f"Qt platform {app.platformName()}, {os.cpu_count()} CPUs"
+            )
+            report("webhook accepted -> screen-pop painted", pops)
+            report("rating save -> durable commit", saves)
+            return 0
+        finally:
+            ticker.stop()
+            http.close()
+            sidebar.stop()
+            window.close()
+            hub.stop()
