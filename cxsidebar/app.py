@@ -28,6 +28,7 @@ from cxsidebar.core import (
     EscalationContext,
     EventType,
     HubEvent,
+    Identity,
     QueueItem,
     SyncState,
 )
@@ -41,6 +42,7 @@ class _Bridge(QObject):
     """The worker's listener: called on the worker thread, re-emitted as Qt signals."""
 
     connection = Signal(object, str)
+    identity = Signal(object)
     snapshot = Signal(object)
     event = Signal(object)
     context = Signal(object)
@@ -53,6 +55,9 @@ class _Bridge(QObject):
 
     def on_connection(self, state: ConnectionState, detail: str) -> None:
         self.connection.emit(state, detail)
+
+    def on_identity(self, identity: Identity) -> None:
+        self.identity.emit(identity)
 
     def on_snapshot(self, items: list[QueueItem]) -> None:
         self.snapshot.emit(items)
@@ -118,6 +123,7 @@ class Sidebar(QObject):
         w.claim_requested.connect(self.worker.claim)
         w.rating_submitted.connect(self.worker.save_rating)
         b.connection.connect(w.set_connection)
+        b.identity.connect(self._on_identity)
         b.snapshot.connect(w.set_queue)
         b.event.connect(self._on_event)
         b.context.connect(self._on_context)
@@ -152,10 +158,11 @@ class Sidebar(QObject):
         if context.escalation.id == self._current:
             self.window.show_context(context)
 
+    def _on_identity(self, identity: Identity) -> None:
+        self._agent_name = identity.name
+        self.window.set_agent_name(identity.name)
+
     def _on_claimed(self, info: ClaimInfo) -> None:
-        # A successful claim answer is how the sidebar learns its agent's name.
-        self._agent_name = info.claimed_by
-        self.window.set_agent_name(info.claimed_by)
         self.window.mark_claimed(info, True)
 
     def _on_event(self, event: HubEvent) -> None:

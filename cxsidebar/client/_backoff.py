@@ -56,7 +56,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 def format_delay(seconds: float) -> str:
-    """"4 s", "0.3 s", "2 min", "a moment" — for the header's detail line."""
+    """A delay for the header's detail line: "4 s", "0.3 s", "2 min" or "a moment"."""
     if seconds >= 120:
         return f"{round(seconds / 60)} min"
     if seconds >= 1:

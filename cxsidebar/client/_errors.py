@@ -70,7 +70,9 @@ class ClaimConflict(HubError):
         self.holder = holder
 
 
-def describe_transport_error(exc: httpx.TransportError, *, read_timeout: float | None = None) -> str:
+def describe_transport_error(
+    exc: httpx.TransportError, *, read_timeout: float | None = None
+) -> str:
     """A short reason for people, e.g. "connection refused"."""
     text = str(exc).lower()
     if isinstance(exc, httpx.ConnectTimeout):

@@ -15,6 +15,7 @@ from cxsidebar.core import (
     ClaimInfo,
     ErrorEnvelope,
     EscalationContext,
+    Identity,
     QueueItem,
     Rating,
     RatingBatch,
@@ -72,6 +73,11 @@ class HubClient:
 
     # -- requests -------------------------------------------------------------------------
 
+    async def me(self) -> Identity:
+        """Who the token belongs to: the name the hub puts on this agent's claims."""
+        response = await self._request("GET", "/v1/me")
+        return _parse(response, Identity)
+
     async def list_open(self, queues: Sequence[str] = ()) -> list[QueueItem]:
         """The open (unclaimed) escalations, oldest first."""
         params = [("status", "open"), *(("queue", q) for q in queues)]
@@ -84,9 +90,8 @@ class HubClient:
 
     async def claim(self, escalation_id: str) -> ClaimInfo:
         """Claim for the token's agent; ClaimConflict if another agent holds it."""
-        response = await self._request(
-            "POST", f"/v1/escalations/{_segment(escalation_id)}/claim"
-        )
+        path = f"/v1/escalations/{_segment(escalation_id)}/claim"
+        response = await self._request("POST", path, claiming=True)
         return _parse(response, ClaimInfo)
 
     async def post_ratings(
@@ -145,9 +150,13 @@ class HubClient:
                     )
                 yield source
         except httpx.TransportError as exc:
-            raise HubTransportError(describe_transport_error(exc, read_timeout=read_timeout)) from exc
+            raise HubTransportError(
+                describe_transport_error(exc, read_timeout=read_timeout)
+            ) from exc
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _request(
+        self, method: str, path: str, *, claiming: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(self._headers, **kwargs.pop("headers", {}))
         try:
             response = await self._http.request(
@@ -157,7 +166,7 @@ class HubClient:
             raise HubTransportError(describe_transport_error(exc)) from exc
         if response.is_success:
             return response
-        raise _error_of(response, claim=path.endswith("/claim"))
+        raise _error_of(response, claiming=claiming)
 
 
 def _segment(escalation_id: str) -> str:
@@ -174,19 +183,22 @@ def _envelope(response: httpx.Response) -> ErrorEnvelope | None:
         return None
 
 
-def _error_of(response: httpx.Response, *, claim: bool = False) -> HubError:
+def _error_of(response: httpx.Response, *, claiming: bool = False) -> HubError:
     status = response.status_code
     envelope = _envelope(response)
     if status in (401, 403):
         return HubAuthError(status, envelope)
-    if claim and status == 409 and envelope and envelope.error.code == "already_claimed":
+    if claiming and status == 409 and envelope and envelope.error.code == "already_claimed":
         holder = (envelope.error.model_extra or {}).get("claimed_by")
         return ClaimConflict(status, envelope, str(holder) if holder else "another agent")
     message = None
     if envelope is None:
         message = f"HTTP {status} {response.reason_phrase}".strip()
     return HubError(
-        status, envelope, message, retry_after=parse_retry_after(response.headers.get("retry-after"))
+        status,
+        envelope,
+        message,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
     )
 
 

@@ -11,6 +11,7 @@ from cxsidebar.core import (
     ConnectionState,
     EscalationContext,
     HubEvent,
+    Identity,
     QueueItem,
     SyncState,
 )
@@ -35,6 +36,9 @@ class GuardedListener:
 
     def on_connection(self, state: ConnectionState, detail: str) -> None:
         self._call("on_connection", state, detail)
+
+    def on_identity(self, identity: Identity) -> None:
+        self._call("on_identity", identity)
 
     def on_snapshot(self, items: list[QueueItem]) -> None:
         self._call("on_snapshot", items)

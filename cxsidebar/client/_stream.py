@@ -17,7 +17,7 @@ from typing import Protocol
 
 from httpx_sse import ServerSentEvent
 
-from cxsidebar.core import ConnectionState, EventType, HubEvent, QueueItem, decode_event
+from cxsidebar.core import ConnectionState, EventType, HubEvent, Identity, QueueItem, decode_event
 
 from ._backoff import Backoff, format_delay
 from ._errors import HubAuthError, HubError, HubTransportError
@@ -26,6 +26,7 @@ from ._hub import HubClient
 log = logging.getLogger(__name__)
 
 DEFAULT_HEARTBEAT = 15.0
+MIN_RETRY = 0.01  # a `retry: 0` must not turn reconnecting into a busy loop
 
 
 class StreamListener(Protocol):
@@ -33,6 +34,9 @@ class StreamListener(Protocol):
 
     def on_connection(self, state: ConnectionState, detail: str) -> None:
         """The link changed state; `detail` is a line for people."""
+
+    def on_identity(self, identity: Identity) -> None:
+        """Who the token belongs to; reported once, before the first snapshot."""
 
     def on_snapshot(self, items: list[QueueItem]) -> None:
         """The full list of open escalations: replace the queue with it."""
@@ -72,6 +76,7 @@ class EventStream:
         self.retry_hint: float | None = None  # the server's `retry:`, in seconds
         self.state: ConnectionState | None = None
         self._need_snapshot = True
+        self.identity: Identity | None = None
 
     async def run(self) -> None:
         self._report(ConnectionState.CONNECTING, f"connecting to {self._client.base_url}")
@@ -112,17 +117,18 @@ class EventStream:
 
     async def _handle(self, sse: ServerSentEvent) -> None:
         if sse.retry is not None:
-            self.retry_hint = sse.retry / 1000.0
+            self.retry_hint = max(sse.retry / 1000.0, MIN_RETRY)
         if not sse.data:
             return  # a `: ping` heartbeat or a bare `retry:` block
-        try:
-            event_id = int(sse.id)
-        except ValueError:
+        event_id = int(sse.id) if sse.id.isdigit() else None
+        if event_id is None and sse.event != EventType.RESYNC:
             log.warning("ignoring an event without a numeric id: %r", sse)
             return
-        self.last_event_id = event_id
+        if event_id is not None:
+            # Not necessarily larger than before: after a resync the hub may count anew.
+            self.last_event_id = event_id
         try:
-            event = decode_event(event_id, sse.event, sse.data)
+            event = decode_event(event_id or 0, sse.event, sse.data)
         except ValueError:
             log.warning("ignoring event %s of type %r that v1 cannot decode", event_id, sse.event)
             return
@@ -133,6 +139,9 @@ class EventStream:
         self._listener.on_event(event.model_copy(update={"received_at": self._clock()}))
 
     async def _snapshot(self) -> None:
+        if self.identity is None:
+            self.identity = await self._client.me()
+            self._listener.on_identity(self.identity)
         items = await self._client.list_open(self._queues)
         self._need_snapshot = False
         self._listener.on_snapshot(items)

@@ -10,6 +10,7 @@ wait what `Retry-After` says on 429/503); 401/403 stop the sync; any other
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -71,10 +72,8 @@ class RatingSync:
             if self.signed_out:
                 return
             wait = self._period if delay is None else min(delay, self._period)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
-            except TimeoutError:
-                pass
 
     async def sync_once(self) -> float | None:
         """Send what is due; the seconds until something is due again, or None if nothing is."""

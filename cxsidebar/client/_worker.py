@@ -9,6 +9,7 @@ to Qt signals.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
@@ -57,7 +58,7 @@ class WorkerListener(StreamListener, Protocol):
 class Tuning:
     """Timeouts and backoff; the defaults are for production, tests shrink them."""
 
-    heartbeat: float = 15.0  # the hub's; the stream gives up after 3× this without data
+    heartbeat: float = 15.0  # the hub's; the stream gives up after 3 times this without data
     connect_timeout: float = 5.0
     request_timeout: float = 10.0
     reconnect_base: float = 1.0
@@ -98,7 +99,8 @@ class NetworkWorker:
         self._queues = tuple(queues)
         self._tuning = tuning or Tuning()
         self._http = http
-        self._store_arg = store
+        # A path: the worker opens the store at start and closes it at stop.
+        self._own_store = None if isinstance(store, StoreThread) else Path(store)
         self._store: StoreThread | None = store if isinstance(store, StoreThread) else None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._lock = threading.Lock()
@@ -106,10 +108,12 @@ class NetworkWorker:
         self._ready = threading.Event()
         self._failure: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
+        self._stop_requested = threading.Event()
+        self._stopping = asyncio.Event()  # binds to the worker's loop on first use
         self._sync: RatingSync | None = None
         self._client: HubClient | None = None
-        self.stream: EventStream | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stream: EventStream | None = None
 
     @property
     def thread(self) -> threading.Thread:
@@ -120,8 +124,8 @@ class NetworkWorker:
     def start(self, timeout: float = 10.0) -> None:
         if self._thread.ident is not None:
             raise NetworkWorkerError("a network worker starts only once")
-        if self._store is None:
-            self._store = StoreThread(Path(self._store_arg)).start()  # type: ignore[arg-type]
+        if self._own_store is not None:
+            self._store = StoreThread(self._own_store).start()
         self._thread.start()
         if not self._ready.wait(timeout) or self._failure is not None:
             self.stop(timeout)
@@ -134,17 +138,16 @@ class NetworkWorker:
         timeout = self._tuning.stop_timeout if timeout is None else timeout
         with self._lock:
             self._accepting = False
-        loop, stopping = self._loop, self._stopping
-        if loop is not None and stopping is not None and self._thread.is_alive():
-            try:
-                loop.call_soon_threadsafe(stopping.set)
-            except RuntimeError:  # the loop closed already (it failed)
-                pass
+        self._stop_requested.set()  # seen by a loop that is still starting
+        loop = self._loop
+        if loop is not None and self._thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop closed already (it failed)
+                loop.call_soon_threadsafe(self._stopping.set)
         if self._thread.ident is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 raise TimeoutError(f"the network worker did not stop within {timeout} s")
-        if self._store is not None and not isinstance(self._store_arg, StoreThread):
+        if self._store is not None and self._own_store is not None:
             self._store.close(timeout)
 
     # -- commands (any thread) ------------------------------------------------------------
@@ -166,7 +169,7 @@ class NetworkWorker:
             if not self._accepting or self._loop is None:
                 coro.close()
                 raise NetworkWorkerError("the network worker is not running")
-            return asyncio.run_coroutine_threadsafe(coro, self._loop)
+            return asyncio.run_coroutine_threadsafe(self._command(coro), self._loop)
 
     # -- the worker thread ----------------------------------------------------------------
 
@@ -191,7 +194,6 @@ class NetworkWorker:
         rng = random.Random(tuning.seed)
         store = self._store
         assert store is not None
-        self._stopping = asyncio.Event()
         self._client = client = HubClient(
             self._hub_url,
             self._token,
@@ -207,7 +209,7 @@ class NetworkWorker:
                 period=tuning.sync_period,
                 backoff=Backoff(tuning.sync_base, tuning.sync_cap, "full", rng),
             )
-            self.stream = EventStream(
+            self._stream = EventStream(
                 client,
                 self._listener,
                 queues=self._queues,
@@ -215,19 +217,42 @@ class NetworkWorker:
                 backoff=Backoff(tuning.reconnect_base, tuning.reconnect_cap, "equal", rng),
                 offline_after=tuning.offline_after,
             )
-            for job, what in ((self.stream.run(), "event stream"), (self._sync.run(), "sync")):
-                asyncio.create_task(_logged(job, what))  # noqa: RUF006 (all_tasks() cancels them)
+            for job, what in ((self._stream.run(), "event stream"), (self._sync.run(), "sync")):
+                self._tasks.add(asyncio.create_task(_logged(job, what)))
             self._ready.set()
+            if self._stop_requested.is_set():
+                self._stopping.set()
             await self._stopping.wait()
-            current = asyncio.current_task()
-            pending = [t for t in asyncio.all_tasks() if t is not current]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await self._cancel_all()
         finally:
             await client.aclose()
             if self._http is not None:
                 await self._http.aclose()
+
+    async def _cancel_all(self) -> None:
+        """Cancel our own tasks (libraries' inner tasks end with them), then wait for stragglers."""
+        for _ in range(3):
+            mine = [t for t in self._tasks if not t.done()]
+            for task in mine:
+                task.cancel()
+            await asyncio.gather(*mine, return_exceptions=True)
+            current = asyncio.current_task()
+            rest = [t for t in asyncio.all_tasks() if t is not current]
+            if not rest:
+                return
+            await asyncio.wait(rest, timeout=1.0)
+
+    async def _command(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        if self._stopping.is_set():
+            coro.close()  # scheduled just before stop(): nothing to do any more
+            return
+        self._tasks.add(task)
+        try:
+            await coro
+        finally:
+            self._tasks.discard(task)
 
     async def _fetch_context(self, escalation_id: str) -> None:
         assert self._client is not None
@@ -251,7 +276,8 @@ class NetworkWorker:
 
     async def _save_rating(self, rating: Rating) -> None:
         store, sync = self._store, self._sync
-        assert store is not None and sync is not None
+        assert store is not None
+        assert sync is not None
         try:
             await asyncio.wrap_future(store.submit(LocalStore.save_rating, rating))
         except Exception as exc:

@@ -3,10 +3,13 @@
 A rating is saved together with its outbox row in one transaction, so "saved"
 means "on disk and queued for the hub". The connection belongs to the thread
 that opened it (sqlite3's `check_same_thread`); use `StoreThread` to share it.
+Every statement is a constant: lists are bound as one JSON parameter and read
+with `json_each`, so no SQL is ever built from values.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -25,9 +28,20 @@ BUSY_TIMEOUT_MS = 5000
 
 Clock = Callable[[], datetime]
 
+_UNSENT = (
+    "SELECT o.seq, o.idempotency_key, o.attempts, r.body FROM outbox o"
+    " JOIN ratings r ON r.id = o.rating_id WHERE o.sent_at IS NULL AND r.status = 'pending'"
+)
+_DUE = _UNSENT + " AND o.next_attempt_at <= ? ORDER BY o.seq LIMIT ?"
+_BATCH = _UNSENT + " AND o.idempotency_key = ? ORDER BY o.seq"
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _json_list(values: Iterable[object]) -> str:
+    return json.dumps([str(v) for v in values])
 
 
 @dataclass(frozen=True)
@@ -85,12 +99,10 @@ class LocalStore:
                 )
             ]
             self._drop_unsent([*stale, rid])
-            replaced = [other for other in stale if other != rid]
-            if replaced:
-                self.db.execute(
-                    f"DELETE FROM ratings WHERE id IN ({','.join('?' * len(replaced))})",  # noqa: S608
-                    replaced,
-                )
+            self.db.execute(
+                "DELETE FROM ratings WHERE id IN (SELECT value FROM json_each(?)) AND id != ?",
+                [_json_list(stale), rid],
+            )
             self.db.execute(
                 """
                 INSERT INTO ratings (id, escalation_id, body, saved_at, status)
@@ -107,34 +119,11 @@ class LocalStore:
                 [rid, now.timestamp()],
             )
 
-    def _drop_unsent(self, rating_ids: Sequence[str]) -> None:
-        """Remove unsent outbox rows of these ratings; their batch-mates get a fresh batch."""
-        if not rating_ids:
-            return
-        keys = self._keys_of(rating_ids)
-        marks = ",".join("?" * len(rating_ids))
-        self.db.execute(
-            f"DELETE FROM outbox WHERE rating_id IN ({marks}) AND sent_at IS NULL",  # noqa: S608
-            list(rating_ids),
-        )
-        self._unkey(keys)
-
-    def _unkey(self, keys: Iterable[str]) -> None:
-        # A batch whose membership changed must not be resent under its old key.
-        keys = list(keys)
-        if keys:
-            self.db.execute(
-                "UPDATE outbox SET idempotency_key = NULL WHERE sent_at IS NULL"
-                f" AND idempotency_key IN ({','.join('?' * len(keys))})",  # noqa: S608
-                keys,
-            )
-
     def mark_results(self, results: Sequence[RatingResult]) -> None:
-        """Apply the hub's per-rating answers: created/duplicate → synced, rejected → dead letter."""
+        """Apply the hub's answers: created/duplicate → synced, rejected → dead letter."""
         now = self._clock().isoformat()
         with self.db.atomic():
-            ids = [str(r.id) for r in results]
-            keys = self._keys_of(ids)
+            keys = self._keys_of(str(r.id) for r in results)
             for result in results:
                 rid = str(result.id)
                 if result.status == "rejected":
@@ -149,8 +138,8 @@ class LocalStore:
                         [now, rid],
                     )
                 self.db.execute(
-                    "UPDATE outbox SET sent_at = ?, last_error = ? WHERE rating_id = ?"
-                    " AND sent_at IS NULL",
+                    "UPDATE outbox SET sent_at = ?, last_error = ?"
+                    " WHERE rating_id = ? AND sent_at IS NULL",
                     [now, result.reason, rid],
                 )
             self._unkey(keys)
@@ -158,58 +147,73 @@ class LocalStore:
     def defer(self, ids: Sequence[uuid.UUID], until: datetime, error: str) -> None:
         """Count a failed attempt for these ratings and hold them back until `until`."""
         with self.db.atomic():
-            marks = ",".join("?" * len(ids))
             self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-                f" WHERE sent_at IS NULL AND rating_id IN ({marks})",  # noqa: S608
-                [until.timestamp(), error, *map(str, ids)],
+                " WHERE sent_at IS NULL AND rating_id IN (SELECT value FROM json_each(?))",
+                [until.timestamp(), error, _json_list(ids)],
             )
 
     def release_deferred(self) -> int:
         """The hub answered again: make every held-back rating due now, backoff reset."""
+        now = self._clock().timestamp()
         with self.db.atomic():
             cursor = self.db.execute(
-                "UPDATE outbox SET attempts = 0, next_attempt_at = ? WHERE sent_at IS NULL"
-                " AND next_attempt_at > ?",
-                [self._clock().timestamp()] * 2,
+                "UPDATE outbox SET attempts = 0, next_attempt_at = ?"
+                " WHERE sent_at IS NULL AND next_attempt_at > ?",
+                [now, now],
             )
             return cursor.rowcount
 
     def isolate(self, key: str) -> None:
         """Give each rating of a refused batch its own key, so the next tries find the bad one."""
         with self.db.atomic():
-            seqs = [
-                row[0]
-                for row in self.db.execute(
-                    "SELECT seq FROM outbox WHERE idempotency_key = ? AND sent_at IS NULL", [key]
-                )
-            ]
-            for seq in seqs:
+            seqs = self.db.execute(
+                "SELECT seq FROM outbox WHERE idempotency_key = ? AND sent_at IS NULL", [key]
+            ).fetchall()
+            for (seq,) in seqs:
                 self.db.execute(
                     "UPDATE outbox SET idempotency_key = ? WHERE seq = ?", [str(uuid.uuid4()), seq]
                 )
 
     def next_batch(self, limit: int, now: datetime) -> OutboxBatch | None:
-        """The next request to send: a batch already tried (same key, same ratings) or a new one."""
+        """The next request to send: a batch tried before (same key, same ratings) or a new one."""
         with self.db.atomic():
             rows = self._due_rows(limit, now)
             if not rows:
                 return None
             key = rows[0]["idempotency_key"]
             if key is not None:
-                rows = self._rows("o.idempotency_key = ?", [key], limit=None)
+                rows = list(self.db.query(_BATCH, [key]))
             else:
                 key = str(uuid.uuid4())
                 rows = [row for row in rows if row["idempotency_key"] is None]
-                marks = ",".join("?" * len(rows))
                 self.db.execute(
-                    f"UPDATE outbox SET idempotency_key = ? WHERE seq IN ({marks})",  # noqa: S608
-                    [key, *(row["seq"] for row in rows)],
+                    "UPDATE outbox SET idempotency_key = ?"
+                    " WHERE seq IN (SELECT value FROM json_each(?))",
+                    [key, json.dumps([row["seq"] for row in rows])],
                 )
         return OutboxBatch(
             key=key,
             ratings=[Rating.model_validate_json(row["body"]) for row in rows],
             attempts=max(row["attempts"] for row in rows),
+        )
+
+    def _drop_unsent(self, rating_ids: Sequence[str]) -> None:
+        """Remove unsent outbox rows of these ratings; their batch-mates get a fresh batch."""
+        keys = self._keys_of(rating_ids)
+        self.db.execute(
+            "DELETE FROM outbox WHERE sent_at IS NULL"
+            " AND rating_id IN (SELECT value FROM json_each(?))",
+            [_json_list(rating_ids)],
+        )
+        self._unkey(keys)
+
+    def _unkey(self, keys: list[str]) -> None:
+        # A batch whose membership changed must not be resent under its old key.
+        self.db.execute(
+            "UPDATE outbox SET idempotency_key = NULL WHERE sent_at IS NULL"
+            " AND idempotency_key IN (SELECT value FROM json_each(?))",
+            [json.dumps(keys)],
         )
 
     # -- reads ----------------------------------------------------------------------------
@@ -220,11 +224,11 @@ class LocalStore:
 
     def next_due_at(self) -> datetime | None:
         """When the earliest unsent rating becomes due, or None if the outbox is empty."""
-        row = self.db.execute(
+        (earliest,) = self.db.execute(
             "SELECT min(o.next_attempt_at) FROM outbox o JOIN ratings r ON r.id = o.rating_id"
             " WHERE o.sent_at IS NULL AND r.status = 'pending'"
         ).fetchone()
-        return None if row[0] is None else datetime.fromtimestamp(row[0], UTC)
+        return None if earliest is None else datetime.fromtimestamp(earliest, UTC)
 
     def sync_state(self) -> SyncState:
         counts = dict(
@@ -249,27 +253,12 @@ class LocalStore:
         return None if row is None else (Rating.model_validate_json(row[0]), row[1])
 
     def _due_rows(self, limit: int, now: datetime) -> list[dict[str, Any]]:
-        return self._rows("o.next_attempt_at <= ?", [now.timestamp()], limit=limit)
+        return list(self.db.query(_DUE, [now.timestamp(), limit]))
 
-    def _rows(self, where: str, params: list[Any], *, limit: int | None) -> list[dict[str, Any]]:
-        sql = (
-            "SELECT o.seq, o.idempotency_key, o.attempts, r.body FROM outbox o"
-            " JOIN ratings r ON r.id = o.rating_id"
-            f" WHERE o.sent_at IS NULL AND r.status = 'pending' AND {where} ORDER BY o.seq"
-        )
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return list(self.db.query(sql, params))
-
-    def _keys_of(self, rating_ids: Sequence[str]) -> list[str]:
-        if not rating_ids:
-            return []
-        marks = ",".join("?" * len(rating_ids))
-        return [
-            row[0]
-            for row in self.db.execute(
-                f"SELECT DISTINCT idempotency_key FROM outbox WHERE rating_id IN ({marks})"  # noqa: S608
-                " AND sent_at IS NULL AND idempotency_key IS NOT NULL",
-                list(rating_ids),
-            )
-        ]
+    def _keys_of(self, rating_ids: Iterable[str]) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT idempotency_key FROM outbox WHERE sent_at IS NULL"
+            " AND idempotency_key IS NOT NULL AND rating_id IN (SELECT value FROM json_each(?))",
+            [_json_list(rating_ids)],
+        ).fetchall()
+        return [key for (key,) in rows]

@@ -6,6 +6,8 @@ restart the server on the same port. Tests wait on `wait_until`, which
 blocks on a condition with a deadline, never an unbounded sleep.
 """
 
+# ruff: noqa: S105 (made-up tokens of a fake hub)
+
 from __future__ import annotations
 
 import asyncio
@@ -81,7 +83,7 @@ class FakeHub:
             self._generation += 1
             self.cond.notify_all()
 
-    def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
         with self.cond:
             assert self.cond.wait_for(predicate, timeout), "the fake hub never saw that happen"
 
@@ -97,6 +99,7 @@ class FakeHub:
         return Starlette(
             routes=[
                 Route("/v1/events", self._events),
+                Route("/v1/me", self._me),
                 Route("/v1/escalations", self._list),
                 Route("/v1/escalations/{id:str}", self._context),
                 Route("/v1/escalations/{id:str}/claim", self._claim, methods=["POST"]),
@@ -116,9 +119,7 @@ class FakeHub:
             generation = self._generation
             start = int(last) if last is not None else (self.events[-1][0] if self.events else 0)
             self.cond.notify_all()
-        return StreamingResponse(
-            self._stream(start, generation), media_type="text/event-stream"
-        )
+        return StreamingResponse(self._stream(start, generation), media_type="text/event-stream")
 
     async def _stream(self, sent: int, generation: int) -> AsyncIterator[str]:
         yield f"retry: {self.retry_ms}\n\n"
@@ -137,6 +138,11 @@ class FakeHub:
                 quiet_since = time.monotonic()
                 self._changed(pings=self.pings + 1)
             await asyncio.sleep(0.01)
+
+    async def _me(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return envelope(401, "unauthorized", "unknown token")
+        return JSONResponse({"name": "Fake Agent", "role": "agent", "queues": []})
 
     async def _list(self, request: Request) -> Response:
         if not self._authorised(request):
@@ -166,9 +172,7 @@ class FakeHub:
             return envelope(404, "not_found", "no such escalation")
         held = self.claims.get(escalation_id)
         if held is not None and held.claimed_by != self.agent:
-            return envelope(
-                409, "already_claimed", "already claimed", claimed_by=held.claimed_by
-            )
+            return envelope(409, "already_claimed", "already claimed", claimed_by=held.claimed_by)
         if held is None:
             held = ClaimInfo(
                 escalation_id=escalation_id,
@@ -242,11 +246,13 @@ class ServedHub:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not server.started:  # bounded: uvicorn offers no event to wait on
-            assert self._thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            assert self._thread.is_alive(), "uvicorn failed"
+            assert time.monotonic() < deadline, "uvicorn did not start"
             time.sleep(0.01)
 
     def stop(self) -> None:
-        assert self._server is not None and self._thread is not None
+        assert self._server is not None
+        assert self._thread is not None
         self.hub._changed(closing=True)  # open streams end, so shutdown need not wait
         self._server.should_exit = True
         self._thread.join(10)

@@ -19,6 +19,7 @@ from cxsidebar.core import (
     EscalationStatus,
     HistoryItem,
     HubEvent,
+    Identity,
     Profile,
     QueueItem,
     Rating,
@@ -106,17 +107,20 @@ class RecordingListener:
     def details(self) -> list[str]:
         return [args[1] for args in self.of("on_connection")]
 
-    def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
         with self.cond:
             ok = self.cond.wait_for(predicate, timeout)
         assert ok, f"timed out; calls so far: {self.calls}"
 
-    def wait_for_call(self, name: str, count: int = 1, timeout: float = 5.0) -> list[Any]:
+    def wait_for_call(self, name: str, count: int = 1, timeout: float = 15.0) -> list[Any]:
         self.wait_until(lambda: len(self.of(name)) >= count, timeout)
         return self.of(name)
 
     def on_connection(self, state: ConnectionState, detail: str) -> None:
         self._record("on_connection", state, detail)
+
+    def on_identity(self, identity: Identity) -> None:
+        self._record("on_identity", identity)
 
     def on_snapshot(self, items: list[QueueItem]) -> None:
         self._record("on_snapshot", items)

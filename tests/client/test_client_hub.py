@@ -12,7 +12,6 @@ import httpx
 import pytest
 from cx_support import claim_info, context, queue_item, rating
 
-from cxsidebar.core import RatingBatchResult, RatingResult
 from cxsidebar.client import (
     ClaimConflict,
     HubAuthError,
@@ -20,6 +19,7 @@ from cxsidebar.client import (
     HubError,
     HubTransportError,
 )
+from cxsidebar.core import RatingBatchResult, RatingResult
 
 T = TypeVar("T")
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -59,7 +59,8 @@ def test_list_open_asks_for_open_items_of_the_queues_with_the_token() -> None:
     assert request.headers["authorization"] == "Bearer tok-1"
     assert request.headers["user-agent"].startswith("cxsidebar/")
     # Explicit timeouts on every request: connect 5 s, read 10 s.
-    assert request.extensions["timeout"] == {"connect": 5.0, "read": 10.0, "write": 10.0, "pool": 10.0}
+    timeout = request.extensions["timeout"]
+    assert timeout == {"connect": 5.0, "read": 10.0, "write": 10.0, "pool": 10.0}
 
 
 def test_get_context_parses_the_whole_context_and_quotes_the_id() -> None:
@@ -73,7 +74,8 @@ def test_get_context_parses_the_whole_context_and_quotes_the_id() -> None:
     got = call(handler, lambda c: c.get_context("esc/1 ?#"))
     assert got == expected
     assert got.escalation.transcript[1].intent == "refund"
-    assert got.profile is not None and got.profile.vip
+    assert got.profile is not None
+    assert got.profile.vip
     assert seen[0].url.raw_path == b"/v1/escalations/esc%2F1%20%3F%23"
 
 
@@ -218,9 +220,7 @@ def test_an_unexpected_body_is_a_hub_error_not_a_crash() -> None:
         (httpx.RemoteProtocolError("peer closed connection"), "connection dropped"),
     ],
 )
-def test_transport_failures_are_transport_errors(
-    raised: httpx.TransportError, reason: str
-) -> None:
+def test_transport_failures_are_transport_errors(raised: httpx.TransportError, reason: str) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise raised
 
@@ -256,7 +256,8 @@ def test_the_event_stream_request_has_the_watchdog_timeout_and_last_event_id() -
         )
 
     async def read(client: HubClient) -> list[int | None]:
-        async with client.open_events(queues=["billing"], last_event_id=41, read_timeout=45.0) as src:
+        events = client.open_events(queues=["billing"], last_event_id=41, read_timeout=45.0)
+        async with events as src:
             return [sse.retry async for sse in src.aiter_sse()]
 
     assert call(handler, read) == [2000]

@@ -1,5 +1,7 @@
 """EventStream against a real uvicorn on 127.0.0.1: events, heartbeats, drops, restarts, 401."""
 
+# ruff: noqa: S106 (made-up tokens)
+
 from __future__ import annotations
 
 import random
@@ -67,7 +69,8 @@ def test_events_arrive_decoded_and_heartbeats_are_ignored(served: ServedHub) -> 
         hub.publish("escalation.created", queue_item("esc-1"))
         hub.publish("escalation.claimed", claim_info("esc-1", "Sam"))
         hub.publish(
-            "escalation.updated", UpdatedInfo(escalation_id="esc-1", queue="billing", what="summary")
+            "escalation.updated",
+            UpdatedInfo(escalation_id="esc-1", queue="billing", what="summary"),
         )
         events = [args[0] for args in listener.wait_for_call("on_event", 3)]
 

@@ -66,7 +66,9 @@ class Hub:
 
 
 def created(ratings: list[dict[str, Any]]) -> httpx.Response:
-    return httpx.Response(200, json={"results": [{"id": r["id"], "status": "created"} for r in ratings]})
+    return httpx.Response(
+        200, json={"results": [{"id": r["id"], "status": "created"} for r in ratings]}
+    )
 
 
 def refused(ratings: list[dict[str, Any]]) -> httpx.Response:
@@ -85,7 +87,9 @@ def status(code: int, retry_after: str | None = None) -> Callable[..., httpx.Res
 Scenario = Callable[[RatingSync, Hub, list[SyncState]], Coroutine[Any, Any, None]]
 
 
-def run(st: StoreThread, clock: Clock, hub: Hub, scenario: Scenario, **kwargs: Any) -> list[SyncState]:
+def run(
+    st: StoreThread, clock: Clock, hub: Hub, scenario: Scenario, **kwargs: Any
+) -> list[SyncState]:
     reports: list[SyncState] = []
 
     async def main() -> None:
@@ -130,7 +134,8 @@ def test_a_transport_error_backs_off_and_resends_the_same_batch(
 
     async def scenario(sync: RatingSync, hub: Hub, reports: list[SyncState]) -> None:
         first = await sync.sync_once()
-        assert first is not None and 0.0 <= first <= 1.0  # full jitter, attempt 0: [0, base]
+        assert first is not None
+        assert 0.0 <= first <= 1.0  # full jitter, attempt 0: [0, base]
         assert reports[-1].unsynced == 2
         assert reports[-1].detail.startswith("hub unreachable: connection refused, retrying in")
         assert await sync.sync_once() == pytest.approx(first, abs=1e-3)  # not due: nothing sent
@@ -138,7 +143,8 @@ def test_a_transport_error_backs_off_and_resends_the_same_batch(
 
         clock.advance(first)
         second = await sync.sync_once()
-        assert second is not None and 0.0 <= second <= 2.0  # attempt 1: [0, 2 × base]
+        assert second is not None
+        assert 0.0 <= second <= 2.0  # attempt 1: [0, twice the base]
         clock.advance(second)
         assert await sync.sync_once() is None
 
@@ -171,7 +177,8 @@ def test_a_server_error_backs_off_like_a_transport_error(st: StoreThread, clock:
 
     async def scenario(sync: RatingSync, hub: Hub, reports: list[SyncState]) -> None:
         delay = await sync.sync_once()
-        assert delay is not None and 0.0 <= delay <= 1.0
+        assert delay is not None
+        assert 0.0 <= delay <= 1.0
         assert reports[-1] == SyncState(unsynced=1, detail=reports[-1].detail)
         assert "hub answered 500" in reports[-1].detail
 

@@ -1,5 +1,7 @@
 """NetworkWorker: one thread, its own loop; commands in, listener calls out; clean stop."""
 
+# ruff: noqa: S106 (made-up tokens)
+
 from __future__ import annotations
 
 import socket
@@ -155,11 +157,11 @@ def test_a_faulty_listener_does_not_stop_the_worker(
 
 
 def test_a_failed_save_is_reported(served: ServedHub, store_thread: StoreThread) -> None:
-    store_thread.submit(
-        lambda store: store.db.execute(
-            "CREATE TRIGGER no_space BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-        )
-    ).result(5)
+    trigger = (
+        "CREATE TRIGGER no_space BEFORE INSERT ON outbox"
+        " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    store_thread.submit(lambda store: store.db.execute(trigger)).result(5)
     listener = RecordingListener()
     worker = NetworkWorker(
         listener, hub_url=served.url, token=served.hub.token, store=store_thread, tuning=FAST
@@ -170,7 +172,8 @@ def test_a_failed_save_is_reported(served: ServedHub, store_thread: StoreThread)
         worker.save_rating(lost)
         ((rating_id, message),) = listener.wait_for_call("on_rating_save_failed")
         assert rating_id == lost.id
-        assert message.startswith("not saved:") and "disk full" in message
+        assert message.startswith("not saved:")
+        assert "disk full" in message
         assert listener.of("on_rating_saved") == []
     finally:
         worker.stop()

@@ -51,10 +51,12 @@ def test_escalation_pops_is_claimed_rated_and_synced_once(qtbot, hub, sidebar_fa
     with qtbot.waitSignal(sidebar.bridge.rating_saved, timeout=WAIT) as saved:
         qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     rating_id = saved.args[0]
-    qtbot.waitUntil(lambda: sidebar.last_sync is not None and sidebar.last_sync.unsynced == 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: len(_hub_ratings(hub)) == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: sidebar.last_sync.unsynced == 0, timeout=WAIT)
+    assert window.header.sync_label.text() == "All ratings synced"
 
-    rows = _hub_ratings(hub)
-    assert rows == [(str(rating_id), "esc-e2e-1", hub.agent_name)]
+    # Exactly one rating, the agent's, from the token and not the body.
+    assert _hub_ratings(hub) == [(str(rating_id), "esc-e2e-1", hub.agent_name)]
 
 
 def test_sidebar_reconnects_after_the_hub_is_killed_and_misses_nothing(qtbot, hub, sidebar_factory):

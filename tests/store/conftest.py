@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cx_store_support import FakeClock, MakeRating
 
 from cxsidebar.core import Rating
 from cxsidebar.store import LocalStore
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
 
 
 @pytest.fixture
@@ -40,9 +29,6 @@ def store(db_path: Path, clock: FakeClock) -> Iterator[LocalStore]:
     local = LocalStore(db_path, clock=clock)
     yield local
     local.close()
-
-
-MakeRating = Callable[..., Rating]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock, MakeRating
+from cx_store_support import FakeClock, MakeRating
 
 from cxsidebar.core import RatingResult, SyncState
 from cxsidebar.store import LocalStore

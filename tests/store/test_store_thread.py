@@ -8,7 +8,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock, MakeRating
+from cx_store_support import FakeClock, MakeRating
 
 from cxsidebar.core import SyncState
 from cxsidebar.store import LocalStore, StoreClosedError, StoreThread
@@ -79,7 +79,8 @@ def test_close_finishes_queued_work_then_joins(
     st.close(10)
 
     assert first.result(0) is True
-    assert queued.done() and queued.exception() is None
+    assert queued.done()
+    assert queued.exception() is None
     assert not st.thread.is_alive()
     with pytest.raises(StoreClosedError):
         st.submit(LocalStore.sync_state)
