@@ -42,8 +42,10 @@ def start_hub(directory: Path, *, timeout: float = 20.0) -> BenchHub:
         storage.close()
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "cxsidebar.hub", "serve", "--db", db_url,
-         "--host", "127.0.0.1", "--port", str(port)],  # fmt: skip
+        [
+            *(sys.executable, "-m", "cxsidebar.hub", "serve"),
+            *("--db", db_url, "--host", "127.0.0.1", "--port", str(port)),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

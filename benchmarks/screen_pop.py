@@ -74,7 +74,9 @@ def report(name: str, seconds: list[float]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--escalations", type=int, default=50)
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=30.0, help="per escalation, seconds")
@@ -109,7 +111,7 @@ def main(argv: list[str]) -> int:
             self.awaiting: str | None = None
             self.painted: dict[str, float] = {}
 
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             view = self.window.context_view
             if (
                 event.type() == QEvent.Type.Paint
@@ -121,7 +123,8 @@ def main(argv: list[str]) -> int:
                 self.awaiting = None
             return False
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="cxsidebar-bench-") as tmp:
         directory = Path(tmp)
         hub = start_hub(directory)
@@ -164,7 +167,8 @@ def main(argv: list[str]) -> int:
                 answer = http.post(f"{hub.url}/v1/escalations", content=raw, headers=headers)
                 accepted = time.perf_counter()
                 if answer.status_code != 202:
-                    print(f"hub refused {body['id']}: {answer.status_code} {answer.text}", file=sys.stderr)
+                    refused = f"{answer.status_code} {answer.text}"
+                    print(f"hub refused {body['id']}: {refused}", file=sys.stderr)
                     return 1
                 if not spin_until(lambda b=body: b["id"] in probe.painted, args.timeout):
                     print(f"{body['id']} was never painted", file=sys.stderr)

@@ -31,6 +31,7 @@ from cxsidebar.core import (
     Identity,
     QueueItem,
     SyncState,
+    UpdatedInfo,
 )
 from cxsidebar.settings import Settings, SettingsError, load_settings
 from cxsidebar.ui import MainWindow
@@ -44,7 +45,7 @@ class _Bridge(QObject):
     connection = Signal(object, str)
     identity = Signal(object)
     snapshot = Signal(object)
-    event = Signal(object)
+    hub_event = Signal(object)  # not `event`: that would hide QObject.event()
     context = Signal(object)
     context_failed = Signal(str, str)
     claimed = Signal(object)
@@ -63,7 +64,7 @@ class _Bridge(QObject):
         self.snapshot.emit(items)
 
     def on_event(self, event: HubEvent) -> None:
-        self.event.emit(event)
+        self.hub_event.emit(event)
 
     def on_context(self, context: EscalationContext) -> None:
         self.context.emit(context)
@@ -125,7 +126,7 @@ class Sidebar(QObject):
         b.connection.connect(w.set_connection)
         b.identity.connect(self._on_identity)
         b.snapshot.connect(w.set_queue)
-        b.event.connect(self._on_event)
+        b.hub_event.connect(self._on_event)
         b.context.connect(self._on_context)
         b.context_failed.connect(w.show_context_error)
         b.claimed.connect(self._on_claimed)
@@ -172,8 +173,10 @@ class Sidebar(QObject):
         elif event.type is EventType.CLAIMED:
             assert isinstance(event.data, ClaimInfo)
             self.window.mark_claimed(event.data, event.data.claimed_by == self._agent_name)
-        elif event.type is EventType.UPDATED and event.data.escalation_id == self._current:  # type: ignore[union-attr]
-            self.worker.fetch_context(self._current)
+        elif event.type is EventType.UPDATED:
+            assert isinstance(event.data, UpdatedInfo)
+            if event.data.escalation_id == self._current:
+                self.worker.fetch_context(event.data.escalation_id)
 
 
 def _install_error_hooks() -> None:
@@ -217,7 +220,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--token", help="the agent's bearer token (prefer CXSIDEBAR_TOKEN)")
     parser.add_argument("--queues", help="comma-separated queues to follow (default: all)")
     parser.add_argument("--db", dest="db_path", help="the local ratings database file")
-    parser.add_argument("--pop", choices=["pop", "notify"], help="raise the window on arrival or only notify")
+    parser.add_argument(
+        "--pop", choices=["pop", "notify"], help="raise the window on arrival or only notify"
+    )
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="run hub, scripted bot and sidebar on this machine")
     demo.add_argument("--interval", type=float, default=6.0, help="seconds between bot escalations")
@@ -259,7 +264,8 @@ def run(argv: Sequence[str]) -> int:
 def run_sidebar(settings: Settings) -> int:
     """Run the sidebar until its window closes."""
     _install_error_hooks()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("cxsidebar")
     app.setApplicationDisplayName("cxsidebar")
     sidebar = Sidebar(settings)

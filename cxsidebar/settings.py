@@ -22,7 +22,7 @@ ENV_PREFIX = "CXSIDEBAR_"
 
 
 class SettingsError(ValueError):
-    """Bad configuration; the message names where it came from, the key and what was expected."""
+    """Bad configuration: the message names the source, the key and what was expected."""
 
 
 def default_data_dir() -> Path:
@@ -39,10 +39,9 @@ class Settings:
     pop: str = "pop"  # "pop": raise the window on arrival; "notify": only notify
 
     def __post_init__(self) -> None:
-        if not self.hub_url.startswith(("http://", "https://")):
-            raise SettingsError(f"hub_url: expected an http:// or https:// URL, got {self.hub_url!r}")
-        if self.pop not in ("pop", "notify"):
-            raise SettingsError(f"pop: expected 'pop' or 'notify', got {self.pop!r}")
+        # Built directly (the demo, tests) as well as by load_settings: same checks.
+        for key in ("hub_url", "pop"):
+            _coerce(key, getattr(self, key), "settings")
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
@@ -114,5 +113,6 @@ def load_settings(
         if ENV_PREFIX + key.upper() in environ
     }
     values.update(_layer(env_values, "environment (CXSIDEBAR_*)"))
-    values.update(_layer({k: v for k, v in (overrides or {}).items() if v is not None}, "command line"))
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values.update(_layer(flags, "command line"))
     return Settings(**values)

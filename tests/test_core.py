@@ -5,11 +5,39 @@ import cxsidebar.core as core
 from cxsidebar.core import EventType, clean_text, decode_event
 
 PUBLIC = {
-    "SCHEMA_VERSION", "BotInfo", "ClaimInfo", "ConnectionState", "CustomerRef", "ErrorDetail", "ErrorEnvelope",
-    "ErrorInfo", "Escalation", "EscalationAccepted", "EscalationContext", "EscalationStatus",
-    "EventType", "HistoryItem", "HubEvent", "Identity", "Profile", "QueueItem", "Rating", "RatingBatch",
-    "RatingBatchResult", "RatingParts", "RatingResult", "Reason", "ReasonKind", "ResyncInfo",
-    "Speaker", "Summary", "SyncState", "Turn", "UpdatedInfo", "clean_text", "decode_event",
+    "SCHEMA_VERSION",
+    "BotInfo",
+    "ClaimInfo",
+    "ConnectionState",
+    "CustomerRef",
+    "ErrorDetail",
+    "ErrorEnvelope",
+    "ErrorInfo",
+    "Escalation",
+    "EscalationAccepted",
+    "EscalationContext",
+    "EscalationStatus",
+    "EventType",
+    "HistoryItem",
+    "HubEvent",
+    "Identity",
+    "Profile",
+    "QueueItem",
+    "Rating",
+    "RatingBatch",
+    "RatingBatchResult",
+    "RatingParts",
+    "RatingResult",
+    "Reason",
+    "ReasonKind",
+    "ResyncInfo",
+    "Speaker",
+    "Summary",
+    "SyncState",
+    "Turn",
+    "UpdatedInfo",
+    "clean_text",
+    "decode_event",
 }
 
 
@@ -58,10 +86,15 @@ def test_decode_event_rejects_unknown_type():
 
 def test_escalation_keeps_unknown_fields_and_names_bad_ones():
     body = {
-        "id": "e1", "queue": "q", "channel": "chat", "created_at": "2026-11-26T10:00:00Z",
+        "id": "e1",
+        "queue": "q",
+        "channel": "chat",
+        "created_at": "2026-11-26T10:00:00Z",
         "bot": {"platform": "rasa", "flow": "billing"},
         "customer": {"id": "c1", "display_name": "Ana", "loyalty_points": 120},
-        "transcript": [{"id": "t1", "at": "2026-11-26T09:59:00Z", "speaker": "robot", "text": "hi"}],
+        "transcript": [
+            {"id": "t1", "at": "2026-11-26T09:59:00Z", "speaker": "robot", "text": "hi"}
+        ],
         "x_vendor": {"a": 1},
     }
     with pytest.raises(ValidationError) as info:

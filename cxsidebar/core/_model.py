@@ -312,4 +312,4 @@ def decode_event(event_id: int, event_type: str, data: str) -> HubEvent:
     except ValueError:
         raise ValueError(f"unknown event type {event_type!r}") from None
     payload = _EVENT_DATA[kind].model_validate_json(data)
-    return HubEvent(id=event_id, type=kind, data=payload)  # type: ignore[arg-type]
+    return HubEvent(id=event_id, type=kind, data=payload)

@@ -58,16 +58,16 @@ class ReasonsPane(QFrame):
         body_layout.setContentsMargins(0, 0, 4, 0)
         body_layout.addLayout(self._grid)
         body_layout.addWidget(self.note_label)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidget(body)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setAccessibleName("Reasons and the bot's note")
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidget(body)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setAccessibleName("Reasons and the bot's note")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)
-        layout.addWidget(self.scroll)
+        layout.addWidget(self.scroll_area)
 
     def set_reasons(self, reasons: list[Reason], note: str = "") -> None:
         shown = [
@@ -114,13 +114,15 @@ class ReasonsPane(QFrame):
 
     def _fit(self) -> None:
         """As tall as the reasons need, up to nine lines; beyond that the area scrolls."""
-        body = self.scroll.widget()
-        width = self.scroll.viewport().width()
-        layout = body.layout()
+        body = self.scroll_area.widget()
+        layout = body.layout() if body is not None else None
+        if body is None or layout is None:
+            return
+        width = self.scroll_area.viewport().width()
         needed = layout.heightForWidth(width) if layout.hasHeightForWidth() else -1
         if needed < 0:
             needed = body.sizeHint().height()
-        self.scroll.setFixedHeight(min(needed + 2, self.fontMetrics().height() * 9))
+        self.scroll_area.setFixedHeight(min(needed + 2, self.fontMetrics().height() * 9))
 
     def shown_chips(self) -> list[QLabel]:
         return [chip for chip in self.chips if not chip.isHidden()]

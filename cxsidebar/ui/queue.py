@@ -176,25 +176,25 @@ class QueueDelegate(QStyledItemDelegate):
         self._clock = clock
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        metrics = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        metrics = QFontMetrics(option.font)
         return QSize(200, metrics.height() * 2 + metrics.leading() + self.PADDING * 3)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        opt.text = ""  # type: ignore[attr-defined]
-        style = opt.widget.style() if opt.widget else None  # type: ignore[attr-defined]
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
         if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)  # type: ignore[attr-defined]
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
 
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        palette: QPalette = opt.palette  # type: ignore[attr-defined]
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        palette: QPalette = opt.palette
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         rect: QRect = opt.rect.adjusted(
             self.PADDING * 2, self.PADDING, -self.PADDING * 2, -self.PADDING
-        )  # type: ignore[attr-defined]
-        font = QFont(opt.font)  # type: ignore[attr-defined]
+        )
+        font = QFont(opt.font)
         metrics = QFontMetrics(font)
         line = metrics.height()
 

@@ -216,12 +216,13 @@ class RatingPanel(QGroupBox):
         escalation_id = self._pending.pop(rating_id, None)
         if escalation_id is None:
             return
+        draft: _Draft | None
         if escalation_id == self._escalation_id:
             draft = self._read()
         else:
             draft = self._drafts.get(escalation_id)
-            if draft is None:
-                return
+        if draft is None:
+            return
         draft.state, draft.message = state, message
         if escalation_id == self._escalation_id:
             self._load(draft)

@@ -198,7 +198,7 @@ class TranscriptDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         height = self._heights.get(index.row())
         if height is None:
-            height = self._measure(option.font, index)  # type: ignore[attr-defined]
+            height = self._measure(option.font, index)
             self._heights[index.row()] = height
         return QSize(self._width, height)
 
@@ -227,21 +227,21 @@ class TranscriptDelegate(QStyledItemDelegate):
         painter.save()
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        opt.text = ""  # type: ignore[attr-defined]
-        widget = opt.widget  # type: ignore[attr-defined]
+        opt.text = ""
+        widget = opt.widget
         speaker = Speaker(index.data(SpeakerRole))
         if speaker is Speaker.BOT:
-            opt.backgroundBrush = opt.palette.alternateBase()  # type: ignore[attr-defined]
+            opt.backgroundBrush = opt.palette.alternateBase()
         if widget is not None:
             widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        palette: QPalette = opt.palette  # type: ignore[attr-defined]
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        palette: QPalette = opt.palette
         text_colour = palette.color(
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )
-        rect: QRect = opt.rect.adjusted(self.PAD * 2, self.PAD, -self.PAD * 2, -self.PAD)  # type: ignore[attr-defined]
-        font = QFont(opt.font)  # type: ignore[attr-defined]
+        rect: QRect = opt.rect.adjusted(self.PAD * 2, self.PAD, -self.PAD * 2, -self.PAD)
+        font = QFont(opt.font)
         line = QFontMetrics(font).height()
 
         bold = QFont(font)

@@ -6,7 +6,7 @@ restart the server on the same port. Tests wait on `wait_until`, which
 blocks on a condition with a deadline, never an unbounded sleep.
 """
 
-# ruff: noqa: S105 (made-up tokens of a fake hub)
+
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """EventStream against a real uvicorn on 127.0.0.1: events, heartbeats, drops, restarts, 401."""
 
-# ruff: noqa: S106 (made-up tokens)
+
 
 from __future__ import annotations
 

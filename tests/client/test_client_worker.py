@@ -1,6 +1,6 @@
 """NetworkWorker: one thread, its own loop; commands in, listener calls out; clean stop."""
 
-# ruff: noqa: S106 (made-up tokens)
+
 
 from __future__ import annotations
 

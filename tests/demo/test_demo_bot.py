@@ -210,7 +210,7 @@ def test_bot_module_does_not_import_qt():
         "import sys, cxsidebar.demo.bot, cxsidebar.demo.scenarios\n"
         "assert not [m for m in sys.modules if m.startswith('PySide6')], 'Qt imported'\n"
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+    result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
     )
     assert result.returncode == 0, result.stderr

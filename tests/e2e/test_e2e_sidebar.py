@@ -1,4 +1,7 @@
-"""The whole loop on real parts: signed escalation → hub → stream → screen-pop → claim → rating → sync."""
+"""The whole loop on real parts.
+
+Signed escalation → hub → stream → screen-pop → claim → rating → local commit → sync.
+"""
 
 from __future__ import annotations
 

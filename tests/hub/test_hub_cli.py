@@ -97,7 +97,7 @@ def test_argparse_errors_exit_2(argv, tmp_path: Path, monkeypatch):
 
 
 def test_python_dash_m_runs_the_same_cli(tmp_path: Path):
-    result = subprocess.run(  # noqa: S603 (our own interpreter and fixed arguments)
+    result = subprocess.run(
         [sys.executable, "-m", "cxsidebar.hub", "sources", "add", "bot",
          "--db", f"sqlite:///{tmp_path / 'hub.sqlite3'}"],
         capture_output=True, text=True, timeout=60, check=False,

@@ -148,7 +148,7 @@ class HubProcess:
         self._log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
         output = self._log if self._log is not None else subprocess.DEVNULL
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._process = subprocess.Popen(  # noqa: S603 (our interpreter, our arguments)
+        self._process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, env=env
         )
         self._wait_ready(timeout)
