@@ -32,7 +32,7 @@ PUBLIC = {
     "ReasonKind",
     "ResyncInfo",
     "Speaker",
-    "Summary",
+    "Statement", "Summary", "SummaryProvenance", "SummaryState",
     "SyncState",
     "Turn",
     "UpdatedInfo",

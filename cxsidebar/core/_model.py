@@ -125,12 +125,65 @@ class HistoryItem(_Open):
     flow: str | None = None  # the bot flow or reason it was about, when known
 
 
+class Statement(_Frozen):
+    """One summary statement and the transcript turns it rests on."""
+
+    text: Annotated[str, Field(min_length=1, max_length=600)]
+    cites: list[ShortText] = Field(min_length=1, max_length=20)  # Turn ids
+
+
+class SummaryState(StrEnum):
+    READY = "ready"
+    NOT_ENOUGH_CONVERSATION = "not_enough_conversation"
+
+
+class SummaryProvenance(_Frozen):
+    """How one summary version was made, so supervisors see exactly what was rated."""
+
+    summariser: str  # "extractive" or "llm"
+    model: str | None = None
+    prompt_version: str
+    input_hash: str  # sha256 of the (redacted) input the summariser saw
+    started_at: AwareDatetime
+    took_ms: float
+    fallback_reason: str | None = None  # why the LLM summary was not used
+    dropped_statements: int = 0  # statements refused by the grounding check
+    redactions: int = 0  # PII values replaced before the text left the hub
+
+
 class Summary(_Open):
-    """A summary of the conversation, as the hub's summariser produced it."""
+    """A structured, cited summary of the conversation, as the hub's summariser produced it.
+
+    `text` is a plain rendering of the sections for simple views; the sections
+    carry the citations (turn ids) that the sidebar shows as chips.
+    """
 
     kind: str  # "extractive" or "llm"
-    text: str
+    text: str = ""
     created_at: AwareDatetime | None = None
+    state: SummaryState = SummaryState.READY
+    version: int = 1
+    issue: Statement | None = None  # the issue, in one sentence
+    wants: list[Statement] = Field(default_factory=list)  # what the customer wants
+    bot_tried: list[Statement] = Field(default_factory=list)  # what the bot already tried
+    facts: list[Statement] = Field(default_factory=list)  # facts the customer already gave
+    sentiment: Statement | None = None
+    next_step: Statement | None = None
+    provenance: SummaryProvenance | None = None
+
+    def statements(self) -> list[tuple[str, Statement]]:
+        """Every statement with its section name, in reading order."""
+        out: list[tuple[str, Statement]] = []
+        if self.issue:
+            out.append(("issue", self.issue))
+        out += [("wants", s) for s in self.wants]
+        out += [("bot_tried", s) for s in self.bot_tried]
+        out += [("facts", s) for s in self.facts]
+        if self.sentiment:
+            out.append(("sentiment", self.sentiment))
+        if self.next_step:
+            out.append(("next_step", self.next_step))
+        return out
 
 
 class EscalationContext(_Frozen):

@@ -1,0 +1,33 @@
+"""Handoff summaries: structured, cited, grounded in the transcript, private, never hijacked.
+
+Two summarisers behind one interface: `ExtractiveSummariser` (deterministic,
+offline, the default) and `LLMSummariser` (any OpenAI-compatible endpoint),
+tied together by `SummaryService`, which falls back to the extractive summary
+and records why.
+"""
+
+from ._draft import SECTION_TITLES, SummaryDraft, render_text
+from ._extractive import ExtractiveSummariser, enough_conversation
+from ._grounding import ground, problem_with
+from ._llm import LLMError, LLMSettings, LLMSummariser, extract_json
+from ._redact import Redactor, iban_ok, luhn_ok
+from ._service import Summariser, SummaryService
+
+__all__ = [
+    "SECTION_TITLES",
+    "ExtractiveSummariser",
+    "LLMError",
+    "LLMSettings",
+    "LLMSummariser",
+    "Redactor",
+    "Summariser",
+    "SummaryDraft",
+    "SummaryService",
+    "enough_conversation",
+    "extract_json",
+    "ground",
+    "iban_ok",
+    "luhn_ok",
+    "problem_with",
+    "render_text",
+]
