@@ -36,8 +36,7 @@ def test_sections_carry_the_facts_the_customer_gave(billing):
     assert summary.issue.cites == ["t1"]
     assert "charged twice" in summary.issue.text
     facts = [s.text for s in summary.facts]
-    assert "Gave the reference ORD-77310" in facts
-    assert "Mentioned the amount $740" in facts
+    assert facts == ["Reference: ORD-77310", "Amount: $740", "Amount: $500"]
     assert any("refund" in s.text for s in summary.wants)
     assert [s.cites for s in summary.bot_tried] == [["t2"], ["t4"]]
     assert summary.next_step is not None

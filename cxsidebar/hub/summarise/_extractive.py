@@ -39,32 +39,30 @@ _TRIED = re.compile(
     r"(?i)\b(i\s+can|i've|i\s+have|let\s+me|i\s+will|i'll|try|tried|reset|sent|offer|checked|"
     r"found|booked|resend|verify|connecting)\b"
 )
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("id", re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z]{1,6}[-#]?\d[A-Z0-9-]{2,}\b")),
+    ("Reference", re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z]{1,6}[-#]?\d[A-Z0-9-]{2,}\b")),
+    ("Username", re.compile(r"\b[A-Za-z][A-Za-z.]*_\w*\d\w*\b")),
     (
-        "amount",
+        "Amount",
         re.compile(
-            r"(?:[$€£]\s?\d[\d,]*(?:\.\d{1,2})?|\b\d[\d,]*(?:\.\d{1,2})?\s?(?:EUR|USD|GBP|euros?|dollars?|pounds?)\b)",
+            r"(?:[$€£]\s?\d[\d,]*(?:\.\d{1,2})?|"
+            r"\b\d[\d,]*(?:\.\d{1,2})?\s?(?:EUR|USD|GBP|euros?|dollars?|pounds?)\b)",
             re.I,
         ),
     ),
     (
-        "date",
+        "Date",
         re.compile(
-            r"\b(?:\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|\d{4}-\d{2}-\d{2}|"
-            r"\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*|"
-            r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?)\b",
+            rf"\b(?:\d{{1,2}}[/.]\d{{1,2}}(?:[/.]\d{{2,4}})?|\d{{4}}-\d{{2}}-\d{{2}}|"
+            rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)\b",
             re.I,
         ),
     ),
-    ("number", re.compile(r"\b\d{5,}\b")),
+    ("Time", re.compile(r"\b\d{1,2}:\d{2}\b")),
+    ("Card ending", re.compile(r"(?<=ending )\d{4}\b|(?<=ends in )\d{4}\b")),
+    ("Number", re.compile(r"\b\d{5,}\b")),
 )
-_FACT_LABELS = {
-    "id": "Gave the reference {}",
-    "amount": "Mentioned the amount {}",
-    "date": "Mentioned the date {}",
-    "number": "Gave the number {}",
-}
 _NEXT_STEPS = {
     ReasonKind.PAYMENT_THRESHOLD: "Review the payment the bot was not allowed to handle.",
     ReasonKind.SENSITIVE_TOPIC: "Handle the sensitive topic under the applicable policy.",
@@ -143,7 +141,7 @@ class ExtractiveSummariser:
             issue=self._issue(customer),
             wants=self._cued(customer, _WANT, limit=3, newest_first=True),
             bot_tried=self._cued(bot, _TRIED, limit=3, newest_first=False),
-            facts=self._facts(customer),
+            facts=self._facts(customer, bot),
             sentiment=self._sentiment(customer),
             next_step=self._next_step(escalation, customer),
         )
@@ -172,10 +170,11 @@ class ExtractiveSummariser:
         return found
 
     @staticmethod
-    def _facts(customer: list[Turn]) -> list[DraftStatement]:
+    def _facts(customer: list[Turn], bot: list[Turn]) -> list[DraftStatement]:
+        """Values the agent must not ask for again: the customer's first, then the bot's."""
         facts: list[DraftStatement] = []
         seen: set[str] = set()
-        for turn in customer:
+        for turn in customer + bot:
             text = clean_text(turn.text, single_line=True)
             for kind, pattern in _FACT_PATTERNS:
                 for match in pattern.finditer(text):
@@ -184,9 +183,7 @@ class ExtractiveSummariser:
                     if key in seen or any(key in s for s in seen):
                         continue
                     seen.add(key)
-                    facts.append(
-                        DraftStatement(text=_FACT_LABELS[kind].format(value), cites=[turn.id])
-                    )
+                    facts.append(DraftStatement(text=f"{kind}: {value}", cites=[turn.id]))
                     if len(facts) == 12:
                         return facts
         return facts
