@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rouge_score import rouge_scorer
+from rouge_score import rouge_scorer  # type: ignore[import-untyped]
 
 from cxsidebar.core import Escalation, Summary, SummaryState
 from cxsidebar.hub.summarise import (
