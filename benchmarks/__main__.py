@@ -1,14 +1,32 @@
-"""`./dev bench` (or `python -m benchmarks`): run every benchmark and print its figures."""
+"""`./dev bench` (or `python -m benchmarks`): run every benchmark and print its figures.
+
+`python -m benchmarks NAME [ARGS]` runs one (screen_pop, ui_transcript, startup)
+with its own arguments; `python -m benchmarks [ARGS]` runs them all, passing
+ARGS to screen_pop as before.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
-from benchmarks import screen_pop
+from benchmarks import screen_pop, startup, ui_transcript
+
+BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
+    "screen_pop": screen_pop.main,
+    "ui_transcript": ui_transcript.main,
+    "startup": startup.main,
+}
 
 
 def main(argv: list[str]) -> int:
-    return screen_pop.main(argv)
+    if argv and argv[0] in BENCHMARKS:
+        return BENCHMARKS[argv[0]](argv[1:])
+    failed = 0
+    for name, run in BENCHMARKS.items():
+        print(f"\n== {name} ==", flush=True)
+        failed |= run(argv if name == "screen_pop" else [])
+    return failed
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ into queued Qt signals so every widget is touched on the GUI thread only.
 from __future__ import annotations
 
 import argparse
-import faulthandler
+import dataclasses
+import functools
 import logging
 import sys
 import threading
@@ -17,10 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QObject, QtMsgType, Signal, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, Qt, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from cxsidebar import __version__
+from cxsidebar import __version__, doctor
 from cxsidebar.client import NetworkWorker, Tuning
 from cxsidebar.core import (
     ClaimInfo,
@@ -33,7 +34,18 @@ from cxsidebar.core import (
     SyncState,
     UpdatedInfo,
 )
-from cxsidebar.settings import Settings, SettingsError, load_settings
+from cxsidebar.credentials import TokenStore
+from cxsidebar.netconfig import http_options
+from cxsidebar.settings import Settings, SettingsError, default_log_dir, load_settings, schema
+from cxsidebar.single import SingleInstance
+from cxsidebar.startup import (
+    LOG_FORMAT,
+    RefusedTokenHandler,
+    ask_token,
+    run_settings_dialog,
+    self_test,
+    setup_logging,
+)
 from cxsidebar.ui import MainWindow
 
 log = logging.getLogger("cxsidebar")
@@ -104,6 +116,7 @@ class Sidebar(QObject):
         self.bridge = _Bridge()
         self.window = window or MainWindow()
         self.window.set_pop_mode(settings.pop)
+        self.window.set_color_scheme(settings.color_scheme)
         self.worker = worker or NetworkWorker(
             self.bridge,
             hub_url=settings.hub_url,
@@ -111,6 +124,7 @@ class Sidebar(QObject):
             store=settings.db_path,
             queues=settings.queues,
             tuning=tuning,
+            **http_options(settings).as_kwargs(),  # type: ignore[arg-type]
         )
         self._agent_name: str | None = None
         self._current: str | None = None
@@ -123,6 +137,7 @@ class Sidebar(QObject):
         w.context_requested.connect(self._request_context)
         w.claim_requested.connect(self.worker.claim)
         w.rating_submitted.connect(self.worker.save_rating)
+        w.contact_revealed.connect(self._log_contact_revealed)
         b.connection.connect(w.set_connection)
         b.identity.connect(self._on_identity)
         b.snapshot.connect(w.set_queue)
@@ -149,6 +164,10 @@ class Sidebar(QObject):
 
     def _remember_sync(self, state: SyncState) -> None:
         self.last_sync = state
+
+    def _log_contact_revealed(self, escalation_id: str, field: str) -> None:
+        # Who looked at which contact detail, never the detail itself.
+        log.info("contact %s revealed for escalation %s", field, escalation_id)
 
     def _request_context(self, escalation_id: str) -> None:
         self._current = escalation_id
@@ -180,12 +199,14 @@ class Sidebar(QObject):
 
 
 def _install_error_hooks() -> None:
-    """Nothing fails silently: Python, thread and Qt errors all reach the log."""
+    """Nothing fails silently: Python, thread and Qt errors reach the log; uncaught
+    exceptions on the GUI thread are also shown. Native crashes: `setup_logging`."""
 
     def excepthook(
         kind: type[BaseException], value: BaseException, tb: TracebackType | None
     ) -> None:
         log.critical("unhandled exception", exc_info=(kind, value, tb))
+        _show_error(f"{kind.__name__}: {value}")
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         log.critical(
@@ -205,8 +226,44 @@ def _install_error_hooks() -> None:
     sys.excepthook = excepthook
     threading.excepthook = thread_hook
     qInstallMessageHandler(qt_messages)
-    if sys.stderr is not None:
-        faulthandler.enable()
+
+
+def _raise(window: QWidget) -> None:
+    """A second launch asked for the window: bring it back (the OS may only flash it)."""
+    log.info("a second launch asked for the window")
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    QApplication.alert(window)
+
+
+_error_box: list[QMessageBox] = []  # the one shown now; a parentless box needs an owner
+
+
+def _show_error(text: str) -> None:
+    app = QApplication.instance()
+    # Widgets live on the GUI thread (the main one); other threads only log.
+    if app is None or threading.current_thread() is not threading.main_thread():
+        return
+    box = QMessageBox(QMessageBox.Icon.Critical, "cxsidebar", "", QMessageBox.StandardButton.Ok)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(f"Something went wrong; the details are in the log.\n\n{text}")
+    for old in _error_box:
+        old.close()
+    _error_box[:] = [box]
+    box.show()
+
+
+_FLAGS = (  # (flag, settings key, help); every other key comes from files or CXSIDEBAR_*
+    ("--hub-url", "hub_url", "the hub's base URL, e.g. https://hub.example:8700"),
+    ("--token", "token", "the agent's bearer token (prefer the sign-in dialog)"),
+    ("--queues", "queues", "comma-separated queues to follow (default: all)"),
+    ("--db", "db_path", "the local ratings database file"),
+    ("--proxy-url", "proxy_url", "an explicit HTTP(S) proxy for the hub"),
+    ("--ca-bundle", "ca_bundle", "a PEM file of CA certificates to trust for the hub"),
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -216,61 +273,95 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cxsidebar {__version__}")
     parser.add_argument("--config", type=Path, help="a TOML settings file")
-    parser.add_argument("--hub-url", help="the hub's base URL, e.g. https://hub.example:8700")
-    parser.add_argument("--token", help="the agent's bearer token (prefer CXSIDEBAR_TOKEN)")
-    parser.add_argument("--queues", help="comma-separated queues to follow (default: all)")
-    parser.add_argument("--db", dest="db_path", help="the local ratings database file")
+    for flag, key, text in _FLAGS:
+        parser.add_argument(flag, dest=key, help=text)
     parser.add_argument(
-        "--pop", choices=["pop", "notify"], help="raise the window on arrival or only notify"
+        "--pop", choices=["pop", "notify", "accept"],
+        help="raise the window on arrival, only notify, or notify and open on Accept",
+    )
+    parser.add_argument(
+        "--color-scheme", choices=["auto", "light", "dark"], help="follow the desktop or force"
+    )
+    parser.add_argument(
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log file detail"
+    )
+    parser.add_argument(
+        "--autostart", action="store_true", dest="launched_at_login",
+        help="started by the login autostart entry: exit at once if autostart is off",
+    )
+    parser.add_argument(
+        "--self-test", action="store_true",
+        help="start offscreen, build the window, check the bundle's imports, exit",
     )
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="run hub, scripted bot and sidebar on this machine")
     demo.add_argument("--interval", type=float, default=6.0, help="seconds between bot escalations")
     demo.add_argument("--fresh", action="store_true", help="start from empty demo databases")
+    sub.add_parser("doctor", help="check configuration, hub, token, stream, disk and tray")
+    sub.add_parser("settings", help="change your own settings")
+    sub.add_parser("sign-out", help="forget the token stored for the hub")
     return parser
 
 
 def run(argv: Sequence[str]) -> int:
     args = _parser().parse_args(list(argv))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.self_test:
+        return self_test()
     if args.command == "demo":
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         from cxsidebar.demo.runner import run_demo
 
         return run_demo(interval=args.interval, fresh=args.fresh)
+    overrides = {key: getattr(args, key, None) for key in schema()}
     try:
-        settings = load_settings(
-            args.config,
-            overrides={
-                "hub_url": args.hub_url,
-                "token": args.token,
-                "queues": args.queues,
-                "db_path": args.db_path,
-                "pop": args.pop,
-            },
-        )
+        settings = load_settings(args.config, overrides=overrides)
     except SettingsError as exc:
+        if args.command == "doctor":
+            return doctor.report(doctor.config_failure(exc), sys.stdout)
         print(f"cxsidebar: configuration error: {exc}", file=sys.stderr)
         return 2
-    if not settings.token:
-        print(
-            "cxsidebar: no token: set CXSIDEBAR_TOKEN, pass --token, or put token = \"...\" in the"
-            " config file (ask your administrator for one: cxsidebar-hub tokens create)",
-            file=sys.stderr,
-        )
-        return 2
-    return run_sidebar(settings)
+    if args.launched_at_login and not settings.autostart:
+        return 0
+    logs = setup_logging(default_log_dir(), settings.log_level, console=args.command is None)
+    try:
+        if args.command == "doctor":
+            token = settings.token or TokenStore().load(settings.hub_url)
+            return doctor.report(doctor.run_checks(settings, token), sys.stdout)
+        if args.command == "settings":
+            return run_settings_dialog(settings)
+        if args.command == "sign-out":
+            TokenStore().forget(settings.hub_url)
+            return 0
+        return run_sidebar(settings)
+    finally:
+        logs.close()
 
 
-def run_sidebar(settings: Settings) -> int:
-    """Run the sidebar until its window closes."""
+def run_sidebar(settings: Settings, *, instance: SingleInstance | None = None) -> int:
+    """Run the sidebar until its window closes; 0 at once if another one runs (it is raised)."""
     _install_error_hooks()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("cxsidebar")
     app.setApplicationDisplayName("cxsidebar")
-    sidebar = Sidebar(settings)
-    sidebar.start()
+    instance = instance or SingleInstance()
+    if not instance.claim():
+        log.info("cxsidebar already runs in this session: raised it")
+        return 0
+    log.info("cxsidebar %s started (instance %s)", __version__, instance.name)
     try:
-        return int(app.exec())
+        store = TokenStore()
+        token = ask_token(settings, store)
+        if token is None:
+            return 2  # the agent cancelled the sign-in
+        sidebar = Sidebar(dataclasses.replace(settings, token=token))
+        refused = RefusedTokenHandler(settings, store)
+        sidebar.bridge.connection.connect(refused.on_connection)
+        instance.raise_requested.connect(functools.partial(_raise, sidebar.window))
+        sidebar.start()
+        try:
+            return int(app.exec())
+        finally:
+            sidebar.stop()
     finally:
-        sidebar.stop()
+        instance.release()

@@ -7,6 +7,7 @@ from ._errors import (
     HubClientError,
     HubError,
     HubTransportError,
+    describe_transport_error,
 )
 from ._hub import REQUEST_TIMEOUT, HubClient
 from ._stream import EventStream, StreamListener
@@ -29,6 +30,7 @@ __all__ = [
     "StreamListener",
     "Tuning",
     "WorkerListener",
+    "describe_transport_error",
     "format_delay",
     "parse_retry_after",
 ]

@@ -78,6 +78,8 @@ def describe_transport_error(
     if isinstance(exc, httpx.ConnectTimeout):
         return "connection timed out"
     if isinstance(exc, httpx.ConnectError):
+        if "ssl" in text or "certificate" in text or "tls" in text:
+            return f"TLS with {_host(exc)} failed: {_tls_reason(exc)}"
         if "refused" in text or "all connection attempts failed" in text:
             return "connection refused"
         if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
@@ -92,3 +94,19 @@ def describe_transport_error(
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "connection dropped"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _host(exc: httpx.TransportError) -> str:
+    try:
+        return exc.request.url.host or "the hub"
+    except RuntimeError:  # raised by httpx when no request is attached
+        return "the hub"
+
+
+def _tls_reason(exc: httpx.TransportError) -> str:
+    """The reason without OpenSSL's decoration: "[SSL: CERTIFICATE_VERIFY_FAILED] certificate
+    verify failed: self-signed certificate (_ssl.c:1006)" → "certificate verify failed: …"."""
+    text = str(exc)
+    if "]" in text:
+        text = text.split("]", 1)[1]
+    return text.split(" (_ssl.c", 1)[0].strip() or type(exc).__name__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -56,7 +57,11 @@ class HubClient:
         *,
         http: httpx.AsyncClient | None = None,
         timeout: httpx.Timeout = REQUEST_TIMEOUT,
+        verify: ssl.SSLContext | bool = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
+        """`verify`, `proxy`, `trust_env`: as httpx's, for the client made here (not `http`)."""
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
         self._headers = {
@@ -65,7 +70,9 @@ class HubClient:
             "Accept": "application/json",
         }
         self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient(timeout=timeout)
+        self._http = http if http is not None else httpx.AsyncClient(
+            timeout=timeout, verify=verify, proxy=proxy or None, trust_env=trust_env
+        )
 
     async def aclose(self) -> None:
         if self._owns_http:

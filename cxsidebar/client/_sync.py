@@ -10,7 +10,6 @@ wait what `Retry-After` says on 429/503); 401/403 stop the sync; any other
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -72,8 +71,13 @@ class RatingSync:
             if self.signed_out:
                 return
             wait = self._period if delay is None else min(delay, self._period)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            # Not asyncio.wait_for: on Python 3.11 a cancel that lands as its timeout
+            # fires comes out as TimeoutError, which would swallow the worker's stop.
+            woken = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({woken}, timeout=wait)
+            finally:
+                woken.cancel()
 
     async def sync_once(self) -> float | None:
         """Send what is due; the seconds until something is due again, or None if nothing is."""

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import ssl
 import threading
 import uuid
 from collections.abc import Coroutine, Sequence
@@ -88,10 +89,14 @@ class NetworkWorker:
         tuning: Tuning | None = None,
         http: httpx.AsyncClient | None = None,
         name: str = "cxsidebar-network",
+        verify: ssl.SSLContext | bool = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         """`store`: a started StoreThread the caller owns, or a path for one the worker owns.
 
         `http`: an AsyncClient for tests (e.g. on a MockTransport); the worker closes it at stop.
+        `verify`, `proxy`, `trust_env`: TLS trust and proxy of the client made without `http`.
         """
         self._listener = GuardedListener(listener)
         self._hub_url = hub_url
@@ -99,6 +104,7 @@ class NetworkWorker:
         self._queues = tuple(queues)
         self._tuning = tuning or Tuning()
         self._http = http
+        self._verify, self._proxy, self._trust_env = verify, proxy, trust_env
         # A path: the worker opens the store at start and closes it at stop.
         self._own_store = None if isinstance(store, StoreThread) else Path(store)
         self._store: StoreThread | None = store if isinstance(store, StoreThread) else None
@@ -194,11 +200,15 @@ class NetworkWorker:
         rng = random.Random(tuning.seed)
         store = self._store
         assert store is not None
+        verify, proxy, trust_env = self._verify, self._proxy, self._trust_env
         self._client = client = HubClient(
             self._hub_url,
             self._token,
             http=self._http,
             timeout=httpx.Timeout(tuning.request_timeout, connect=tuning.connect_timeout),
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
         )
         try:
             self._sync = RatingSync(
@@ -235,7 +245,8 @@ class NetworkWorker:
             mine = [t for t in self._tasks if not t.done()]
             for task in mine:
                 task.cancel()
-            await asyncio.gather(*mine, return_exceptions=True)
+            if mine:  # bounded: a task that swallowed its cancel is cancelled again
+                await asyncio.wait(mine, timeout=1.0)
             current = asyncio.current_task()
             rest = [t for t in asyncio.all_tasks() if t is not current]
             if not rest:

@@ -1,12 +1,15 @@
 """The scripted bot: posts signed demo escalations to a hub, like a real bot platform would.
 
 `python -m cxsidebar.demo.bot --hub http://127.0.0.1:8765 --secret whsec_...` posts one
-escalation every few seconds until interrupted. No Qt here: the demo runs it on a thread.
+escalation every few seconds until interrupted. `--format rasa` (or dialogflow-cx, lex-v2,
+copilot-studio, chatwoot, botpress) speaks that platform's handoff format instead of v1, to
+the hub's adapter endpoint. No Qt here: the demo runs it on a thread.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import threading
@@ -21,6 +24,7 @@ from pydantic import ValidationError
 from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from cxsidebar import core
+from cxsidebar.demo.platforms import FORMATS, path, render
 from cxsidebar.demo.scenarios import SCENARIOS, Scenario, scenario_cycle
 
 log = logging.getLogger(__name__)
@@ -53,7 +57,8 @@ def _refusal(response: httpx.Response) -> BotPostError:
 
 
 class ScriptedBot:
-    """Posts the scenarios round-robin to `POST {hub_url}/v1/escalations`.
+    """Posts the scenarios round-robin to `POST {hub_url}/v1/escalations`, or, with a
+    platform `format`, in that platform's format to `/v1/adapters/{format}/escalations`.
 
     `start` is the first sequence number, which makes the escalation ids; by default it is
     the current unix time, so a restarted bot never reuses an id a persistent hub has seen.
@@ -70,12 +75,16 @@ class ScriptedBot:
         clock: Callable[[], datetime] = _utc_now,
         start: int | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        format: str = "v1",
     ) -> None:
+        if format not in FORMATS:
+            raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
         if interval < 0:
             raise ValueError("interval must not be negative")
         if not scenarios:
             raise ValueError("no scenarios to post")
-        self._url = hub_url.rstrip("/") + "/v1/escalations"
+        self._url = hub_url.rstrip("/") + path(format)
+        self._format = format
         self._webhook = Webhook(secret)
         self._interval = interval
         self._scenarios = tuple(scenarios)
@@ -92,7 +101,11 @@ class ScriptedBot:
         be reached.
         """
         now = self._clock().astimezone(UTC)
-        body = scenario.escalation(now, seq).model_dump_json()
+        escalation = scenario.escalation(now, seq)
+        if self._format == "v1":
+            body = escalation.model_dump_json()
+        else:
+            body = json.dumps(render(self._format, escalation), ensure_ascii=False)
         msg_id = f"msg_{uuid.uuid4().hex}"
         headers = {
             "content-type": "application/json",
@@ -169,6 +182,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--interval", type=float, default=6.0, help="seconds between posts")
     parser.add_argument("--count", type=int, default=None, help="stop after this many posts")
     parser.add_argument("--start", type=int, default=None, help="first sequence number")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="v1",
+        help="the payload format: v1, or a bot platform's own (default %(default)s)",
+    )
     return parser
 
 
@@ -186,7 +205,12 @@ def main(argv: Sequence[str] | None = None, *, http: httpx.Client | None = None)
     stop = threading.Event()
     try:
         bot = ScriptedBot(
-            args.hub, args.secret, interval=args.interval, http=http, start=args.start
+            args.hub,
+            args.secret,
+            interval=args.interval,
+            http=http,
+            start=args.start,
+            format=args.format,
         )
     except (ValueError, EmptyWebhookSecretError) as exc:  # a malformed secret
         parser.error(f"cannot start the bot: {exc}")

@@ -15,7 +15,7 @@ from cxsidebar.core import SCHEMA_VERSION, ErrorEnvelope, Escalation
 from cxsidebar.hub.errors import CatchAllMiddleware, install_error_handlers
 from cxsidebar.hub.events import EventBroker
 from cxsidebar.hub.limits import BodyLimitMiddleware
-from cxsidebar.hub.routes import customers, escalations, events, health, me, ratings
+from cxsidebar.hub.routes import adapters, customers, escalations, events, health, me, ratings
 from cxsidebar.hub.settings import HubSettings
 from cxsidebar.hub.storage import HubStorage
 
@@ -58,7 +58,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CatchAllMiddleware)
     app.state.api_routes = []  # for the Allow header of a 405
-    for module in (health, me, escalations, events, ratings, customers):
+    for module in (health, me, escalations, adapters, events, ratings, customers):
         app.include_router(module.router)
         app.state.api_routes.extend(r for r in module.router.routes if isinstance(r, Route))
 

@@ -7,8 +7,10 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
+from cxsidebar.hub.adapters import AdaptersConfig, AdaptersConfigError, load_adapters_config
 from cxsidebar.hub.app import create_app
 from cxsidebar.hub.events import EventBroker
 from cxsidebar.hub.server import hub_server
@@ -42,7 +44,17 @@ def _positive(text: str) -> float:
 
 def _serve(args: argparse.Namespace) -> int:
     try:
-        settings = HubSettings(heartbeat_seconds=args.heartbeat, max_body_bytes=args.max_body_bytes)
+        adapters = (
+            load_adapters_config(args.adapters_config) if args.adapters_config else AdaptersConfig()
+        )
+    except AdaptersConfigError as error:
+        raise UsageError(f"--adapters-config: {error}") from None
+    try:
+        settings = HubSettings(
+            heartbeat_seconds=args.heartbeat,
+            max_body_bytes=args.max_body_bytes,
+            adapters=adapters,
+        )
     except ValueError as error:
         raise UsageError(str(error)) from None
     storage = _open(args.db)
@@ -101,7 +113,10 @@ def _create_token(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db_help = "the database URL: sqlite:///relative/path or sqlite:////absolute/path"
+    db_help = (
+        "the database URL: sqlite:///relative/path, sqlite:////absolute/path "
+        "or postgresql://user:password@host:port/database"
+    )
 
     serve = commands.add_parser("serve", help="run the hub")
     serve.add_argument("--db", required=True, help=db_help)
@@ -118,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=HubSettings.max_body_bytes,
         help="largest request body accepted (default %(default)s)",
+    )
+    serve.add_argument(
+        "--adapters-config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="TOML file: per-platform queues, routing rules, inference (docs/adapters.md)",
     )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]

@@ -45,11 +45,14 @@ class Subscription:
 
     async def wait(self, seconds: float) -> bool:
         """True if woken, False if `seconds` passed first."""
+        # Not asyncio.wait_for: on Python 3.11 a cancel that lands as its timeout
+        # fires comes out as TimeoutError, and the stream would outlive its client.
+        woken = asyncio.ensure_future(self._event.wait())
         try:
-            await asyncio.wait_for(self._event.wait(), seconds)
-        except TimeoutError:
-            return False
-        return True
+            done, _ = await asyncio.wait({woken}, timeout=seconds)
+        finally:
+            woken.cancel()
+        return bool(done)
 
     def __enter__(self) -> Subscription:
         return self
@@ -117,6 +120,18 @@ def start_after(bounds: EventBounds, last_event_id: str | None) -> tuple[int, st
     return last, None
 
 
+def lag_resync_reason(bounds: EventBounds, after: int, max_lag: int) -> str | None:
+    """Why a stream that has sent up to `after` must resync instead of replaying (None: it
+    need not). A slow consumer never holds more than one batch in memory (writes wait
+    for the socket), so lag is bounded by resyncing, not by a queue."""
+    if not bounds.can_replay_after(after):
+        return f"events after {after} are no longer kept"
+    behind = bounds.newest - after
+    if behind > max_lag:
+        return f"this stream is {behind} events behind (more than {max_lag})"
+    return None
+
+
 async def event_stream(
     storage: HubStorage,
     broker: EventBroker,
@@ -147,6 +162,20 @@ async def event_stream(
         while not broker.closed:
             subscription.clear()  # before reading, so a commit during the read still wakes us
             batch = await to_thread.run_sync(storage.events_after, after, queues, batch_size)
+            if batch and (len(batch) == batch_size or batch[0].id != after + 1):
+                # Behind, or a gap (events filtered out, or pruned while this stream lagged).
+                bounds = await to_thread.run_sync(storage.event_bounds)
+                lag_reason = lag_resync_reason(bounds, after, settings.max_lag_events)
+                if lag_reason is not None:
+                    log.info("stream resyncs: %s", lag_reason)
+                    yield ServerSentEvent(
+                        id=str(bounds.newest),
+                        event=EventType.RESYNC.value,
+                        raw_data=ResyncInfo(reason=lag_reason).model_dump_json(),
+                    )
+                    after = bounds.newest
+                    last_sent = time.monotonic()
+                    continue
             for event in batch:
                 yield ServerSentEvent(id=str(event.id), event=event.type, raw_data=event.data)
                 after = event.id

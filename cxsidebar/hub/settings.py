@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from cxsidebar.hub.adapters.config import AdaptersConfig
 
 # The standardwebhooks package checks timestamps against a fixed five minutes,
 # so a configured tolerance can only be tighter than that, never looser.
@@ -16,6 +18,8 @@ class HubSettings:
     sse_retry_ms: int = 2000
     signature_tolerance_seconds: float = MAX_SIGNATURE_TOLERANCE_SECONDS
     event_batch_size: int = 500  # events read from the table per query while replaying
+    max_lag_events: int = 10_000  # a stream further behind gets `resync` instead of a replay
+    adapters: AdaptersConfig = field(default_factory=AdaptersConfig)  # --adapters-config FILE
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1:
@@ -30,6 +34,10 @@ class HubSettings:
             raise ValueError(
                 "signature_tolerance_seconds: expected more than 0 and at most "
                 f"{MAX_SIGNATURE_TOLERANCE_SECONDS:g}, got {self.signature_tolerance_seconds}"
+            )
+        if self.max_lag_events < 1:
+            raise ValueError(
+                f"max_lag_events: expected a positive count, got {self.max_lag_events}"
             )
         if self.event_batch_size < 1:
             raise ValueError(

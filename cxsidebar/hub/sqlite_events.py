@@ -1,4 +1,4 @@
-"""The events table in SQLite: append, read after an id, bounds, pruning.
+"""The events table in SQLite: append and bounds (reading and pruning: sql_events).
 
 Ids come from AUTOINCREMENT, so they only grow, even after pruning. Writers
 are serialised, so ids become visible in order and a reader never sees id N+1
@@ -7,13 +7,11 @@ before N.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlite_utils import Database
 
 from cxsidebar.core import EventType
 from cxsidebar.hub.sqlite_pool import now_text, one
-from cxsidebar.hub.storage import EventBounds, StoredEvent
+from cxsidebar.hub.storage import EventBounds
 
 
 def insert_event(
@@ -27,21 +25,6 @@ def insert_event(
     return cursor.lastrowid
 
 
-def select_after(
-    db: Database, after_id: int, queues: frozenset[str] | None, limit: int
-) -> list[StoredEvent]:
-    """Events after `after_id` in id order; with `queues`, those queues' and everyone's."""
-    sql = "SELECT id, type, queue, escalation_id, data FROM events WHERE id > ?"
-    params: list[Any] = [after_id]
-    if queues is not None:
-        marks = ", ".join("?" * len(queues))
-        sql += f" AND (queue IS NULL OR queue IN ({marks}))" if queues else " AND queue IS NULL"
-        params.extend(sorted(queues))
-    sql += " ORDER BY id LIMIT ?"
-    params.append(limit)
-    return [StoredEvent(**row) for row in db.query(sql, params)]
-
-
 def select_bounds(db: Database) -> EventBounds:
     """Call inside a read transaction, so both numbers come from one snapshot."""
     seq = one(db, "SELECT seq FROM sqlite_sequence WHERE name = 'events'")
@@ -50,13 +33,3 @@ def select_bounds(db: Database) -> EventBounds:
         oldest=None if low is None else low["oldest"],
         newest=0 if seq is None else int(seq["seq"]),
     )
-
-
-def delete_all_but(db: Database, keep_last: int) -> int:
-    if keep_last < 0:
-        raise ValueError(f"keep_last: expected 0 or more, got {keep_last}")
-    cursor = db.execute(
-        "DELETE FROM events WHERE id NOT IN (SELECT id FROM events ORDER BY id DESC LIMIT ?)",
-        [keep_last],
-    )
-    return cursor.rowcount

@@ -202,14 +202,21 @@ def content_hash(value: BaseModel | dict[str, Any] | list[Any]) -> str:
     return sha256_text(canonical_json(value))
 
 
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
 def open_storage(url: str) -> HubStorage:
-    """Open the storage a URL names: `sqlite:///relative/path` or `sqlite:////absolute/path`."""
+    """Open the storage a URL names: `sqlite:///relative/path`, `sqlite:////absolute/path`
+    or `postgresql://user:password@host:port/database` (libpq's URL form)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise StorageURLError(f"expected a database URL like sqlite:///hub.sqlite3, got {url!r}")
+    if scheme in POSTGRES_SCHEMES:
+        return _open_postgres(url)
     if scheme != "sqlite":
         raise StorageURLError(
-            f"unsupported database {scheme!r} in {url!r}; only sqlite is built in"
+            f"unsupported database {scheme!r} in {_without_password(url)!r}; "
+            "expected sqlite:// or postgresql://"
         )
     if not rest.startswith("/"):
         raise StorageURLError(f"expected sqlite:///PATH (three slashes), got {url!r}")
@@ -222,3 +229,24 @@ def open_storage(url: str) -> HubStorage:
     from cxsidebar.hub.sqlite import SqliteStorage
 
     return SqliteStorage(path)
+
+
+def _without_password(url: str) -> str:
+    """`url` fit for a message: a password in it is replaced by `***`."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.partition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
+
+
+def _open_postgres(url: str) -> HubStorage:
+    from cxsidebar.hub.postgres import PostgresStorage, PostgresUnavailableError
+    from cxsidebar.hub.postgres_schema import SchemaTooNewError
+
+    try:
+        return PostgresStorage(url)
+    except (PostgresUnavailableError, SchemaTooNewError) as error:
+        raise StorageURLError(
+            f"cannot open {_without_password(url)!r}: {str(error).replace(url, '***')}"
+        ) from None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-from cxsidebar.core import EscalationStatus, clean_text
+from cxsidebar.core import EscalationStatus
 
-from .text import plain_label
+from .text import clip, plain_label
 
 
 def _button_text(text: str) -> str:
@@ -67,13 +67,13 @@ class ClaimBar(QWidget):
         self.claim_requested.emit(self._escalation_id)
 
     def set_claimed(self, claimed_by: str, *, by_me: bool) -> None:
-        name = clean_text(claimed_by, single_line=True) or "someone else"
+        name = clip(claimed_by) or "someone else"
         self._set_button("Claimed by you" if by_me else f"Claimed by {name}", enabled=False)
         self._set_error("")
 
     def set_failed(self, message: str) -> None:
         self._set_button("Claim  (Ctrl+Enter)", enabled=True)
-        self._set_error(f"Could not claim: {clean_text(message, single_line=True)}")
+        self._set_error(f"Could not claim: {clip(message)}")
 
     def _set_button(self, text: str, *, enabled: bool) -> None:
         self.button.setText(_button_text(text))

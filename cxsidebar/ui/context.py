@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -27,12 +27,25 @@ from PySide6.QtWidgets import (
 
 from cxsidebar.core import Profile, Reason, ReasonKind, Summary, clean_text
 
-from .text import format_date, mask_email, mask_phone, plain_label, reason_label
+from .insight import reason_chip
+from .text import clip, format_date, mask_email, mask_phone, plain_label
 
 KIND_NAMES = {"llm": "AI summary", "extractive": "Key lines from the transcript"}
 _URGENT = {ReasonKind.PAYMENT_THRESHOLD, ReasonKind.NEGATIVE_SENTIMENT, ReasonKind.SENSITIVE_TOPIC}
-CHIP_VALUE_LIMIT = 48  # characters of a reason's value on its chip; the detail says the rest
 _CHIP = "QLabel {{ background: {bg}; color: {fg}; border-radius: 9px; padding: 2px 8px; }}"
+# (background, text) for (light, dark) themes
+CHIP_COLOURS = {
+    True: (("#fce8e6", "#a50e0e"), ("#5c2b29", "#f6aea9")),  # urgent
+    False: (("#e8eaed", "#202124"), ("#3c4043", "#e8eaed")),
+}
+
+
+_PALETTE_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+
+
+def is_dark(_widget: QWidget | None = None) -> bool:
+    """Whether the application's palette is dark (the colours custom styles must fit)."""
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
 class ReasonsPane(QFrame):
@@ -45,6 +58,7 @@ class ReasonsPane(QFrame):
         title.setStyleSheet("font-weight: bold;")
         self.chips: list[QLabel] = []
         self.details: list[QLabel] = []
+        self._urgent: list[bool] = []
         # Up to 100 reasons and a 10,000-character note: they scroll inside a bounded
         # area instead of pushing the transcript off the screen.
         body = QWidget()
@@ -71,7 +85,7 @@ class ReasonsPane(QFrame):
 
     def set_reasons(self, reasons: list[Reason], note: str = "") -> None:
         shown = [
-            (reason_label(r, limit=CHIP_VALUE_LIMIT), clean_text(r.detail), r.kind in _URGENT)
+            (reason_chip(r), clip(r.detail, 2000, single_line=False), r.kind in _URGENT)
             for r in reasons
         ]
         if not shown:
@@ -94,17 +108,32 @@ class ReasonsPane(QFrame):
             detail.setVisible(used)
             if not used:
                 continue
-            chip_text, detail_text, urgent = shown[row]
-            bg, fg = ("#fce8e6", "#a50e0e") if urgent else ("#e8eaed", "#202124")
-            chip.setStyleSheet(_CHIP.format(bg=bg, fg=fg))
+            chip_text, detail_text, _ = shown[row]
             chip.setText(chip_text)
             chip.setAccessibleName(f"Reason: {chip_text}")
             detail.setText(detail_text)
             detail.setAccessibleName(f"Detail of {chip_text}")
-        note = clean_text(note)
+        self._urgent = [urgent for _, _, urgent in shown]
+        self._paint_chips()
+        note = clip(note, 10_000, single_line=False)
         self.note_label.setText(f"Bot's note: {note}" if note else "")
         self.note_label.setVisible(bool(note))
         self._fit()
+
+    def apply_look(self) -> None:
+        """Light ⇄ dark: restyle the chips."""
+        self._paint_chips()
+
+    def _paint_chips(self) -> None:
+        dark = is_dark(self)
+        for chip, urgent in zip(self.chips, self._urgent, strict=False):
+            bg, fg = CHIP_COLOURS[urgent][dark]
+            chip.setStyleSheet(_CHIP.format(bg=bg, fg=fg))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in _PALETTE_EVENTS:  # light ⇄ dark
+            self._paint_chips()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -129,7 +158,13 @@ class ReasonsPane(QFrame):
 
 
 class ProfilePane(QStackedWidget):
-    """The CRM record, contact details masked until the agent asks; or "No CRM record"."""
+    """The CRM record, contact details masked until the agent asks; or "No CRM record".
+
+    Revealing emits `contact_revealed(field)` once per field shown ("email",
+    "phone"), so the app can keep a local record of who looked at what.
+    """
+
+    contact_revealed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,6 +191,7 @@ class ProfilePane(QStackedWidget):
         self.reveal_button = QPushButton("Show contact details", form_page)
         self.reveal_button.setCheckable(True)
         self.reveal_button.setAccessibleName("Show or hide email and phone")
+        self.reveal_button.setAccessibleDescription("Ctrl+Shift+R. Revealing is logged.")
         self.reveal_button.toggled.connect(self._show_contact)
         buttons = QHBoxLayout()
         buttons.addWidget(self.reveal_button)
@@ -176,19 +212,23 @@ class ProfilePane(QStackedWidget):
             self.setCurrentWidget(self.missing_label)
             return
         self.setCurrentWidget(self._form_page)
-        self.name_label.setText(clean_text(profile.display_name, single_line=True) or "—")
-        tier = clean_text(profile.tier, single_line=True) or "—"
+        self.name_label.setText(clip(profile.display_name) or "—")
+        tier = clip(profile.tier) or "—"
         self.tier_label.setText(f"{tier} · VIP" if profile.vip else tier)
-        self.language_label.setText(clean_text(profile.language, single_line=True) or "—")
-        self.since_label.setText(clean_text(profile.customer_since, single_line=True) or "—")
+        self.language_label.setText(clip(profile.language) or "—")
+        self.since_label.setText(clip(profile.customer_since) or "—")
         consent = ", ".join(
-            f"{clean_text(k, single_line=True)}: {'yes' if v else 'no'}"
-            for k, v in sorted(profile.consent.items())
+            f"{clip(k)}: {'yes' if v else 'no'}" for k, v in sorted(profile.consent.items())
         )
         self.consent_label.setText(consent or "none recorded")
         self.extra_label.setText(_extras(profile.model_extra))
         self._form.setRowVisible(self.extra_label, bool(profile.model_extra))
         self._show_contact(False)
+
+    def toggle_contact(self) -> None:
+        """Reveal or mask the contact details (the keyboard's way to the button)."""
+        if self._profile is not None:
+            self.reveal_button.toggle()
 
     def _show_contact(self, shown: bool) -> None:
         profile = self._profile
@@ -196,8 +236,11 @@ class ProfilePane(QStackedWidget):
             return
         self.reveal_button.setText("Hide contact details" if shown else "Show contact details")
         if shown:
-            self.email_label.setText(clean_text(profile.email, single_line=True) or "—")
-            self.phone_label.setText(clean_text(profile.phone, single_line=True) or "—")
+            self.email_label.setText(clip(profile.email) or "—")
+            self.phone_label.setText(clip(profile.phone) or "—")
+            for field, value in (("email", profile.email), ("phone", profile.phone)):
+                if value:
+                    self.contact_revealed.emit(field)
         else:
             self.email_label.setText(mask_email(profile.email))
             self.phone_label.setText(mask_phone(profile.phone))
@@ -207,10 +250,7 @@ def _extras(extra: dict[str, Any] | None, limit: int = 12) -> str:
     """Fields the CRM sent that v1 does not know, one per line, cleaned."""
     if not extra:
         return "—"
-    lines = [
-        f"{clean_text(str(k), single_line=True)}: {clean_text(str(v), single_line=True)[:200]}"
-        for k, v in list(extra.items())[:limit]
-    ]
+    lines = [f"{clip(str(k), 60)}: {clip(str(v), 200)}" for k, v in list(extra.items())[:limit]]
     return "\n".join(lines)
 
 
@@ -237,7 +277,7 @@ class SummaryPane(QWidget):
             self.text_edit.setPlainText("")
             self.text_edit.setVisible(False)
             return
-        kind = KIND_NAMES.get(summary.kind, clean_text(summary.kind, single_line=True))
+        kind = KIND_NAMES.get(summary.kind, clip(summary.kind))
         when = f" ({format_date(summary.created_at)})" if summary.created_at else ""
         self.kind_label.setText(kind + when)
         self.text_edit.setPlainText(clean_text(summary.text))

@@ -6,9 +6,10 @@ the transcript, the summary, the customer profile and the CRM history.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -20,30 +21,48 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxsidebar.core import EscalationContext, QueueItem, clean_text
+from cxsidebar.core import EscalationContext, QueueItem, Reason
 
 from .claim import ClaimBar
-from .context import ProfilePane, ReasonsPane, SummaryPane
+from .context import ProfilePane, ReasonsPane, SummaryPane, is_dark
+from .find import FindBar
 from .history import HistoryModel, HistoryView
-from .text import dim, format_clock, plain_label
+from .insight import REPEAT_DAYS, repeat_banner, repeat_contacts, turn_marks
+from .text import clip, dim, format_clock, plain_label, plural
 from .transcript import TranscriptModel, TranscriptView
 
 _BADGE = (
     "QLabel {{ background: {bg}; color: {fg}; border-radius: 9px; padding: 1px 8px;"
     " font-weight: bold; }}"
 )
+BADGE_COLOURS = {  # (light, dark), each (background, text)
+    "No CRM record": (("#e8eaed", "#3c4043"), ("#3c4043", "#e8eaed")),
+    "VIP": (("#fef7e0", "#8a5a00"), ("#4a3b12", "#fde293")),
+}
 TAB_TRANSCRIPT, TAB_SUMMARY, TAB_CUSTOMER, TAB_HISTORY = range(4)
+_BANNER = "QLabel {{ background: {bg}; color: {fg}; border-radius: 4px; padding: 4px 8px; }}"
+BANNER_COLOURS = (("#fef7e0", "#7a4f01"), ("#4a3b12", "#fde293"))  # light, dark
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class ContextView(QStackedWidget):
     """A placeholder until an escalation is chosen, then its context."""
 
     retry_requested = Signal(str)  # escalation id whose context failed to load
+    contact_revealed = Signal(str, str)  # escalation id, field ("email" | "phone")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, clock: Callable[[], datetime] = _now
+    ) -> None:
         super().__init__(parent)
         self.setAccessibleName("Escalation context")
         self._escalation_id: str | None = None
+        self._clock = clock
+        self._reasons: list[Reason] = []  # of the shown transcript's marks
+        self.repeat_days = REPEAT_DAYS
 
         self.placeholder = plain_label(
             "No escalation selected.\nPick one from the queue (Ctrl+Up / Ctrl+Down).",
@@ -64,13 +83,24 @@ class ContextView(QStackedWidget):
         self.retry_button.setAccessibleName("Load the context again")
         self.retry_button.clicked.connect(self.retry)
         self.claim_bar = ClaimBar(page)
+        self.repeat_label = plain_label(name="Repeat contact", wrap=True)
+        self.repeat_label.setVisible(False)
         self.reasons = ReasonsPane(page)
 
         self.transcript_model = TranscriptModel(self)
         self.transcript_view = TranscriptView(page)
         self.transcript_view.setModel(self.transcript_model)
+        self.find_bar = FindBar(page)
+        self.find_bar.find_requested.connect(self._find)
+        transcript_box = QWidget(page)
+        transcript_layout = QVBoxLayout(transcript_box)
+        transcript_layout.setContentsMargins(0, 0, 0, 0)
+        transcript_layout.setSpacing(0)
+        transcript_layout.addWidget(self.transcript_view, 1)
+        transcript_layout.addWidget(self.find_bar)
         self.summary = SummaryPane(page)
         self.profile = ProfilePane()
+        self.profile.contact_revealed.connect(self._revealed)
         profile_scroll = QScrollArea(page)
         profile_scroll.setWidget(self.profile)
         profile_scroll.setWidgetResizable(True)
@@ -82,7 +112,7 @@ class ContextView(QStackedWidget):
         self.tabs = QTabWidget(page)
         self.tabs.setAccessibleName("Context details")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.transcript_view, "Transcript")
+        self.tabs.addTab(transcript_box, "Transcript")
         self.tabs.addTab(self.summary, "Summary")
         self.tabs.addTab(profile_scroll, "Customer")
         self.tabs.addTab(self.history_view, "History")
@@ -99,6 +129,7 @@ class ContextView(QStackedWidget):
         status_row.addWidget(self.status_label, 1)
         status_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(status_row)
+        layout.addWidget(self.repeat_label)
         layout.addWidget(self.reasons)
         layout.addWidget(self.tabs, 1)
         self.page = page
@@ -116,6 +147,10 @@ class ContextView(QStackedWidget):
             self.retry_button,
             self.tabs,
             self.transcript_view,
+            self.find_bar.edit,
+            self.find_bar.previous_button,
+            self.find_bar.next_button,
+            self.find_bar.close_button,
             self.summary.text_edit,
             self.profile.reveal_button,
             self.history_view,
@@ -157,7 +192,9 @@ class ContextView(QStackedWidget):
         self._set_status("", error=False)
 
     def show_error(self, message: str) -> None:
-        self._set_status(f"Could not load the context: {clean_text(message)}", error=True)
+        self._set_status(
+            f"Could not load the context: {clip(message, 2000, single_line=False)}", error=True
+        )
 
     def retry(self) -> None:
         """Ask for the context of the shown escalation again (after an error)."""
@@ -170,11 +207,70 @@ class ContextView(QStackedWidget):
         self.tabs.setCurrentIndex(TAB_TRANSCRIPT)
         self.transcript_view.setFocus()
 
+    def open_find(self) -> None:
+        """Ctrl+F: the find bar under the transcript, focused."""
+        if self.currentWidget() is not self.page:
+            return
+        self.tabs.setCurrentIndex(TAB_TRANSCRIPT)
+        self.find_bar.open_bar()
+
+    def find_next(self) -> None:
+        self._find_again(backward=False)
+
+    def find_previous(self) -> None:
+        self._find_again(backward=True)
+
+    def _find_again(self, *, backward: bool) -> None:
+        if not self.find_bar.query:
+            self.open_find()
+            return
+        self._find(self.find_bar.query, backward)
+
+    def _find(self, query: str, backward: bool) -> None:
+        model = self.transcript_model
+        start = self.transcript_view.current_row()
+        if start < 0:
+            start = model.rowCount() if backward else -1
+        row = model.find(query, start, backward=backward)
+        if row is None:
+            self.find_bar.set_result("No matches")
+            return
+        self.tabs.setCurrentIndex(TAB_TRANSCRIPT)
+        self.transcript_view.go_to_row(row)
+        self.find_bar.set_result(
+            f"Turn {row + 1} · {plural(model.count_matches(query), 'match', 'matches')}"
+        )
+
+    def jump_to_turn(self, turn_id: str) -> bool:
+        """Show one turn of the transcript, selected and centred; False if it is not there."""
+        row = self.transcript_model.row_of_turn(turn_id)
+        if row is None or self.currentWidget() is not self.page:
+            return False
+        self.tabs.setCurrentIndex(TAB_TRANSCRIPT)
+        self.transcript_view.go_to_row(row)
+        return True
+
+    def step_trigger(self, delta: int) -> bool:
+        """Move to the next (+1) or previous (-1) turn that made the bot escalate."""
+        rows = self.transcript_model.marked_rows()
+        if not rows:
+            return False
+        here = self.transcript_view.current_row()
+        after = [r for r in rows if r > here] if delta > 0 else [r for r in rows if r < here]
+        target = (after[0] if delta > 0 else after[-1]) if after else rows[0 if delta > 0 else -1]
+        self.tabs.setCurrentIndex(TAB_TRANSCRIPT)
+        self.transcript_view.go_to_row(target)
+        return True
+
+    def _revealed(self, field: str) -> None:
+        if self._escalation_id is not None:
+            self.contact_revealed.emit(self._escalation_id, field)
+
     # -- internals ----------------------------------------------------------------------------
 
     def _fill_header(self, name: str, channel: str, queue: str, created_at: datetime) -> None:
-        self.title_label.setText(clean_text(name, single_line=True) or "Unknown customer")
-        channel, queue = clean_text(channel, single_line=True), clean_text(queue, single_line=True)
+        self.title_label.setText(clip(name) or "Unknown customer")
+        channel, queue = clip(channel), clip(queue)
         self.subtitle_label.setText(
             f"{channel} · queue {queue} · arrived {format_clock(created_at)}"
         )
@@ -187,15 +283,31 @@ class ContextView(QStackedWidget):
             self.profile.set_profile(None)
             self.history_model.set_items([])
             self._set_counts(None)
+            self._set_repeat("")
             return
         turns = list(ctx.escalation.transcript)
-        if keep_tab:  # the same escalation again: keep the agent's place in the transcript
-            self.transcript_model.refresh(turns)
+        model, reasons = self.transcript_model, ctx.escalation.reasons
+        # Marks first, so rows are measured once with their marks line.
+        if keep_tab and model.continues(turns) and reasons == self._reasons:
+            # The same conversation, grown (a live turn): mark and append only the new turns.
+            new = turns[model.rowCount() :]
+            model.set_marks(turn_marks(new, reasons), merge=True)
+            model.append(new)
         else:
-            self.transcript_model.set_turns(turns)
+            model.set_marks(turn_marks(turns, reasons))
+            model.set_turns(turns)
+        self._reasons = list(reasons)
         self.summary.set_summary(ctx.summary)
         self.profile.set_profile(ctx.profile)
         self.history_model.set_items(list(ctx.history))
+        repeats = repeat_contacts(
+            ctx.history,
+            flow=ctx.escalation.bot.flow,
+            reasons=ctx.escalation.reasons,
+            now=self._clock(),
+            days=self.repeat_days,
+        )
+        self._set_repeat(repeat_banner(repeats, self._clock()))
         self._set_counts(ctx)
         if not keep_tab:
             self.tabs.setCurrentIndex(TAB_TRANSCRIPT)
@@ -210,16 +322,45 @@ class ContextView(QStackedWidget):
     def _set_badge(self, ctx: EscalationContext | None) -> None:
         """VIP, or that the CRM does not know this customer; nothing while loading."""
         if ctx is not None and ctx.profile is None:
-            text, colours = "No CRM record", ("#e8eaed", "#3c4043")
+            text = "No CRM record"
         elif ctx is not None and ctx.profile is not None and ctx.profile.vip:
-            text, colours = "VIP", ("#fef7e0", "#8a5a00")
+            text = "VIP"
         else:
             self.badge_label.setVisible(False)
             return
         self.badge_label.setText(text)
         self.badge_label.setAccessibleName(text)
-        self.badge_label.setStyleSheet(_BADGE.format(bg=colours[0], fg=colours[1]))
+        self._set_badge_colours()
         self.badge_label.setVisible(True)
+
+    def _set_badge_colours(self) -> None:
+        colours = BADGE_COLOURS.get(self.badge_label.text())
+        if colours is not None:
+            bg, fg = colours[is_dark(self)]
+            self.badge_label.setStyleSheet(_BADGE.format(bg=bg, fg=fg))
+
+    def _set_repeat(self, text: str) -> None:
+        self.repeat_label.setText(text)
+        self.repeat_label.setVisible(bool(text))
+        self._paint_banner()
+
+    def _paint_banner(self) -> None:
+        bg, fg = BANNER_COLOURS[is_dark(self)]
+        self.repeat_label.setStyleSheet(
+            _BANNER.format(bg=bg, fg=fg) + " QLabel { font-weight: bold; }"
+        )
+
+    def apply_look(self) -> None:
+        """Light ⇄ dark: restyle what carries its own colours."""
+        self._paint_banner()
+        self._set_badge_colours()
+        self.reasons.apply_look()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._paint_banner()
+            self._set_badge_colours()
 
     def _set_status(self, text: str, *, error: bool) -> None:
         self.status_label.setText(text)

@@ -7,9 +7,9 @@ from typing import NamedTuple
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QSizePolicy, QWidget
 
-from cxsidebar.core import ConnectionState, SyncState, clean_text
+from cxsidebar.core import ConnectionState, SyncState
 
-from .text import dim, plain_label, plural, shorten
+from .text import clip, dim, plain_label, plural, shorten
 
 
 class _Look(NamedTuple):
@@ -28,7 +28,7 @@ _CONNECTION: dict[ConnectionState, _Look] = {
 
 def connection_text(state: ConnectionState, detail: str = "") -> str:
     text = _CONNECTION[state].text
-    detail = clean_text(detail, single_line=True)
+    detail = clip(detail)
     return f"{text} ({detail})" if detail else text
 
 
@@ -41,7 +41,7 @@ def sync_text(state: SyncState) -> str:
     if state.rejected:
         parts.append(f"{state.rejected} rejected by the hub")
     text = ", ".join(parts)
-    detail = clean_text(state.detail, single_line=True)
+    detail = clip(state.detail)
     return f"{text} ({detail})" if detail else text
 
 
@@ -102,5 +102,5 @@ class HeaderBar(QFrame):
         self.sync_label.setStyleSheet("color: #c5221f; font-weight: bold;" if warn else "")
 
     def set_agent_name(self, name: str) -> None:
-        name = shorten(clean_text(name, single_line=True), 40)
+        name = shorten(clip(name), 40)
         self.agent_label.setText(f"Signed in as {name}" if name else "")

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxsidebar.core import HistoryItem, clean_text
+from cxsidebar.core import HistoryItem
 
-from .text import format_date
+from .text import clip, format_date
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -32,15 +32,15 @@ class _Row:
 
     def __init__(self, item: HistoryItem) -> None:
         self.item = item
-        kind = clean_text(item.kind, single_line=True)
-        status = clean_text(item.status, single_line=True)
+        kind = clip(item.kind)
+        status = clip(item.status)
         self.headline = f"{kind} · {status}" if status else kind
-        self.title = clean_text(item.title, single_line=True) or "(no title)"
+        self.title = clip(item.title) or "(no title)"
         dates = [f"opened {format_date(item.opened_at)}"]
         if item.closed_at is not None:
             dates.append(f"closed {format_date(item.closed_at)}")
         if item.flow:
-            dates.append(f"flow {clean_text(item.flow, single_line=True)}")
+            dates.append(f"flow {clip(item.flow)}")
         self.dates = " · ".join(dates)
 
 

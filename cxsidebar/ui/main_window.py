@@ -8,13 +8,14 @@ Panes never talk to each other; everything meets in `_connect_signals`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from itertools import pairwise
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QResizeEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from cxsidebar.core import (
     ClaimInfo,
@@ -23,27 +24,35 @@ from cxsidebar.core import (
     EscalationStatus,
     QueueItem,
     SyncState,
-    clean_text,
 )
 
 from .context_view import ContextView
 from .header import HeaderBar
 from .icons import app_icon
 from .notify import DesktopNotifier, Notifier
-from .queue import ItemRole, QueueModel, QueueView
+from .queue import MAX_OPEN, ItemRole, QueueModel, QueueView
 from .rating import RatingPanel
-from .text import plain_label, plural, top_reason
+from .text import clip, plain_label, plural, top_reason
+from .window_actions import install_actions
+from .window_state import WindowLook
 
-POP_MODES = ("pop", "notify")
+# "pop": raise the window and open the new escalation on arrival;
+# "notify": only notify; "accept": notify, and open it when the agent accepts.
+POP_MODES = ("pop", "notify", "accept")
 NARROW = 760  # below this width the queue sits above the context instead of beside it
 
 
-class MainWindow(QMainWindow):
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MainWindow(WindowLook, QMainWindow):
     """The sidebar. Signals ask the app for work; slots show what the app learned."""
 
     context_requested = Signal(str)  # escalation id: fetch its context, answer with show_context
     claim_requested = Signal(str)  # escalation id: claim it, answer with mark_claimed/claim_failed
     rating_submitted = Signal(object)  # core.Rating: save it, answer with rating_saved/_save_failed
+    contact_revealed = Signal(str, str)  # escalation id, field: the app logs who saw what
     quit_requested = Signal()  # Ctrl+Q
 
     def __init__(
@@ -52,6 +61,9 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         pop_mode: str = "pop",
+        clock: Callable[[], datetime] = _now,
+        sla_targets: Mapping[str, int] | None = None,
+        max_open: int = MAX_OPEN,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("cxsidebar")
@@ -61,19 +73,30 @@ class MainWindow(QMainWindow):
         )
         self._me = ""
         self._pop_mode = "pop"
+        self._color_scheme = "auto"
+        self._pending: str | None = None  # the escalation "Accept" opens
         self._syncing_selection = False
+        self._clock = clock
         self.set_pop_mode(pop_mode)
-        self._build()
+        self._build(clock=clock, sla_targets=sla_targets, max_open=max_open)
+        self._actions = install_actions(self)
+        self.key_actions = self._actions.key_actions  # by keys.KEYS name
+        self.pop_actions = self._actions.pop_actions  # by pop mode
         self._connect_signals()
-        self._install_shortcuts()
         self.setMinimumSize(360, 520)  # narrower than NARROW: the queue moves above the context
         self.resize(1100, 800)
 
     # -- construction ----------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build(
+        self,
+        *,
+        clock: Callable[[], datetime],
+        sla_targets: Mapping[str, int] | None,
+        max_open: int,
+    ) -> None:
         self.header = HeaderBar()
-        self.queue_model = QueueModel(self)
+        self.queue_model = QueueModel(self, clock=clock, sla_targets=sla_targets, max_open=max_open)
         self.queue_view = QueueView()
         self.queue_view.setModel(self.queue_model)
         self.queue_label = plain_label(name="Queue size")
@@ -84,7 +107,7 @@ class MainWindow(QMainWindow):
         queue_layout.addWidget(self.queue_label)
         queue_layout.addWidget(self.queue_view, 1)
 
-        self.context_view = ContextView()
+        self.context_view = ContextView(clock=clock)
         self.rating_panel = RatingPanel()
         self.detail_splitter = QSplitter(Qt.Orientation.Vertical)
         self.detail_splitter.addWidget(self.context_view)
@@ -109,6 +132,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
         self._update_queue_label()
+        # Visible keyboard focus: the style's focus frame is faint on item views.
+        self.setStyleSheet(
+            "QListView:focus, QTabBar:focus, QPlainTextEdit:focus, QLineEdit:focus"
+            " { border: 2px solid palette(highlight); }"
+        )
 
         order = [
             self.queue_view,
@@ -120,42 +148,15 @@ class MainWindow(QMainWindow):
 
     def _connect_signals(self) -> None:
         self.queue_view.selectionModel().selectionChanged.connect(self._on_selection)
-        self.queue_model.rowsInserted.connect(self._update_queue_label)
-        self.queue_model.rowsRemoved.connect(self._update_queue_label)
-        self.queue_model.modelReset.connect(self._update_queue_label)
+        self.queue_model.counts_changed.connect(self._update_queue_label)
         self.context_view.claim_bar.claim_requested.connect(self.claim_requested)
         self.context_view.retry_requested.connect(self.context_requested)
+        self.context_view.contact_revealed.connect(self.contact_revealed)
         self.rating_panel.rating_submitted.connect(self.rating_submitted)
-
-    def _install_shortcuts(self) -> None:
-        # Bound methods, not lambdas: PySide holds lambdas strongly, and a closure that
-        # keeps a widget alive while Qt deletes it is how PySide6 6.12 crashes.
-        self.shortcuts: dict[str, QShortcut] = {}
-
-        def bind(name: str, keys: QKeySequence | str, slot: Callable[[], object]) -> QShortcut:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.activated.connect(slot)
-            self.shortcuts[name] = shortcut
-            return shortcut
-
-        for score in range(1, 6):
-            bind(f"overall {score}", f"Alt+{score}", self._overall_shortcut).setProperty(
-                "score", score
-            )
-        bind("save rating", QKeySequence(QKeySequence.StandardKey.Save), self.rating_panel.save)
-        bind("claim", "Ctrl+Return", self.context_view.claim_bar.claim)
-        bind("claim (keypad)", "Ctrl+Enter", self.context_view.claim_bar.claim)
-        bind("previous escalation", "Ctrl+Up", self.previous_escalation)
-        bind("next escalation", "Ctrl+Down", self.next_escalation)
-        bind("transcript", "Ctrl+T", self.context_view.focus_transcript)
-        bind("find in transcript", "Ctrl+F", self.context_view.focus_transcript)
-        bind("queue", "Ctrl+L", self.queue_view.setFocus)
-        bind("quit", "Ctrl+Q", self.quit_requested.emit)
-
-    def _overall_shortcut(self) -> None:
-        shortcut = self.sender()
-        if isinstance(shortcut, QShortcut):
-            self.rating_panel.set_overall(int(shortcut.property("score")))
+        accepted = getattr(self.notifier, "accepted", None)  # optional on a Notifier
+        if accepted is not None:
+            accepted.connect(self.accept_escalation)
+        QApplication.styleHints().colorSchemeChanged.connect(self._desktop_scheme_changed)
 
     # -- slots the app calls ------------------------------------------------------------------
 
@@ -177,6 +178,9 @@ class MainWindow(QMainWindow):
         if mode not in POP_MODES:
             raise ValueError(f"pop mode must be one of {POP_MODES}, got {mode!r}")
         self._pop_mode = mode
+        actions = getattr(self, "pop_actions", {})
+        if mode in actions:
+            actions[mode].setChecked(True)
 
     @property
     def pop_mode(self) -> str:
@@ -191,23 +195,65 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def add_escalation(self, item: QueueItem) -> None:
-        """A new arrival: into the queue, then screen-pop or notify."""
+        """A new arrival: into the queue, then screen-pop or notify, as the pop mode says.
+
+        While the agent works on an escalation they claimed, or is typing a rating,
+        a new arrival never takes the selection: it only notifies.
+        """
         if item.status is EscalationStatus.CLAIMED and item.claimed_by != self._me:
             return
-        known = self.queue_model.row_of(item.escalation_id) is not None
+        known = self.queue_model.item(item.escalation_id) is not None
         with self._quiet_selection():
             self.queue_model.add(item)
             self._select(self.context_view.escalation_id)
         if known:
             return  # a replayed event: already announced
-        name = clean_text(item.customer_display_name, single_line=True) or "Unknown customer"
+        name = clip(item.customer_display_name) or "Unknown customer"
         reason = top_reason(list(item.reasons))
-        queue = clean_text(item.queue, single_line=True)
-        if self._pop_mode == "pop":
+        queue = clip(item.queue)
+        self._pending = item.escalation_id
+        if self._pop_mode == "pop" and not self.busy():
             self.notifier.pop(self)
             self._select(item.escalation_id)  # emits context_requested through the selection
-        self.notifier.notify(self, f"New escalation: {name}", f"{queue} · {reason}")
+            self._pending = None
+        hint = " · Accept: Ctrl+Shift+A" if self._pending else ""
+        self.notifier.notify(self, f"New escalation: {name}", f"{queue} · {reason}{hint}")
         self.notifier.announce(self, f"New escalation from {name}, {reason}")
+
+    def busy(self) -> bool:
+        """The agent works on an escalation they claimed, or is typing a rating."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.rating_panel.isAncestorOf(focus):
+            return True
+        if self.rating_panel.has_draft():
+            return True
+        current = self.context_view.escalation_id
+        item = self.queue_model.item(current) if current else None
+        return (
+            item is not None
+            and item.status is EscalationStatus.CLAIMED
+            and bool(self._me)
+            and item.claimed_by == self._me
+        )
+
+    @Slot()
+    def accept_escalation(self) -> None:
+        """Open the escalation the last notification offered (else the oldest open one)."""
+        target = self._pending
+        if target is None or self.queue_model.row_of(target) is None:
+            target = next(
+                (
+                    self.queue_model.index(r).data(ItemRole).escalation_id
+                    for r in range(self.queue_model.rowCount())
+                    if self.queue_model.index(r).data(ItemRole).status is EscalationStatus.OPEN
+                ),
+                None,
+            )
+        self._pending = None
+        self.notifier.pop(self)
+        if target is not None:
+            self._select(target)
+            self.context_view.focus_transcript()
 
     @Slot(object, bool)
     def mark_claimed(self, info: ClaimInfo, by_me: bool) -> None:
@@ -269,6 +315,19 @@ class MainWindow(QMainWindow):
         """Select an escalation of the queue, as a click would."""
         self._select(escalation_id)
 
+    def jump_to_turn(self, turn_id: str) -> bool:
+        """Show one turn of the open transcript (summary citations use it)."""
+        return self.context_view.jump_to_turn(turn_id)
+
+    def next_trigger(self) -> None:
+        self.context_view.step_trigger(1)
+
+    def previous_trigger(self) -> None:
+        self.context_view.step_trigger(-1)
+
+    def focus_queue(self) -> None:
+        self.queue_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def _select(self, escalation_id: str | None) -> None:
         row = self.queue_model.row_of(escalation_id) if escalation_id else None
         if row is None:
@@ -304,9 +363,11 @@ class MainWindow(QMainWindow):
 
     def _update_queue_label(self, *_: object) -> None:
         count = self.queue_model.rowCount()
-        self.queue_label.setText(
-            f"Queue · {plural(count, 'escalation')}" if count else "Queue · empty"
-        )
+        more = self.queue_model.overflow
+        text = f"Queue · {plural(count, 'escalation')}" if count else "Queue · empty"
+        if more:
+            text += f" (+{more} waiting beyond the first {self.queue_model.max_open})"
+        self.queue_label.setText(text)
 
     # -- window ------------------------------------------------------------------------------------
 

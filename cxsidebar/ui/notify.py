@@ -13,6 +13,8 @@ from PySide6.QtGui import QAccessible, QCloseEvent, QIcon, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QHBoxLayout,
+    QPushButton,
     QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
@@ -31,7 +33,9 @@ TOAST_MS = 6000
 class Notifier(Protocol):
     """How the window gets the agent's attention. Text arrives cleaned, as plain text.
 
-    A notifier may also have `dismiss()`; the window calls it when it closes.
+    A notifier may also have `dismiss()`, which the window calls when it closes,
+    and an `accepted` signal (the agent chose "Accept" on the toast or clicked
+    the tray message), which the window connects to `accept_escalation`.
     """
 
     def pop(self, window: QWidget) -> None:
@@ -45,9 +49,13 @@ class Notifier(Protocol):
 
 
 class Toast(QFrame):
-    """A small frameless always-on-top note; closes itself; a click raises the window."""
+    """A small frameless always-on-top note; closes itself; a click raises the window.
+
+    "Accept" (also Ctrl+Shift+A in the window) opens the escalation it announces.
+    """
 
     clicked = Signal()
+    accepted = Signal()
     closed = Signal()
 
     def __init__(
@@ -68,9 +76,16 @@ class Toast(QFrame):
         self.title_label = plain_label(title, self, name="Toast title")
         self.title_label.setStyleSheet("font-weight: bold;")
         self.message_label = plain_label(message, self, name="Toast message", wrap=True)
+        self.accept_button = QPushButton("Accept", self)
+        self.accept_button.setAccessibleName("Accept: open this escalation")
+        self.accept_button.clicked.connect(self._accept)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title_label)
         layout.addWidget(self.message_label)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.accept_button)
+        layout.addLayout(buttons)
         self.setFixedWidth(320)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -84,6 +99,10 @@ class Toast(QFrame):
             self.move(screen.right() - self.width() - 16, screen.bottom() - self.height() - 16)
         self.show()
         self.timer.start()
+
+    def _accept(self) -> None:
+        self.accepted.emit()
+        QTimer.singleShot(0, self, self.close)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
@@ -99,6 +118,8 @@ class Toast(QFrame):
 
 class DesktopNotifier(QObject):
     """The default: raise and alert, tray message when the desktop has one, else a toast."""
+
+    accepted = Signal()  # "Accept" on the toast, or a click on the tray message
 
     def __init__(
         self, parent: QObject | None = None, *, icon: QIcon | None = None, toast_ms: int = TOAST_MS
@@ -133,6 +154,7 @@ class DesktopNotifier(QObject):
         # while Qt deletes the toast, crashed PySide6 6.12 (bus error in ~QObject).
         toast = Toast(title, message, window, timeout_ms=self._toast_ms)
         toast.clicked.connect(self._raise_window)
+        toast.accepted.connect(self.accepted)
         toast.closed.connect(self._toast_closed)
         self.toast = toast
         toast.show_near(window)
@@ -161,6 +183,6 @@ class DesktopNotifier(QObject):
         if self._tray is None:
             self._tray = QSystemTrayIcon(self._icon, window)
             self._tray.setToolTip("cxsidebar")
-            self._tray.messageClicked.connect(self._raise_window)
+            self._tray.messageClicked.connect(self.accepted)
             self._tray.show()
         return self._tray

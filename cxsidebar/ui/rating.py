@@ -176,6 +176,15 @@ class RatingPanel(QGroupBox):
         draft = self._drafts.pop(escalation_id, None) if escalation_id else None
         self._load(draft or _Draft())
 
+    def has_draft(self) -> bool:
+        """An unsaved rating in progress: a score chosen or a comment typed."""
+        if self._escalation_id is None:
+            return False
+        draft = self._read()
+        return draft.state in ("idle", "failed") and (
+            draft.overall is not None or bool(draft.comment.strip())
+        )
+
     def set_overall(self, score: int) -> None:
         if self._escalation_id is None or self._draft.state == "saving":
             return

@@ -13,10 +13,12 @@ import html
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QGuiApplication, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QStyle, QStyleOption, QWidget
 
 from cxsidebar.core import Reason, clean_text
+
+from .insight import reason_chip
 
 
 def plain_label(
@@ -66,12 +68,15 @@ class ElidedLabel(QLabel):
 
 
 def dim(label: QLabel) -> QLabel:
-    """Secondary text: the theme's placeholder colour, so it reads in light and dark themes."""
+    """Secondary text: the theme's placeholder colour, so it reads in light and dark themes.
+
+    `look.restyle` applies it again when the colour scheme changes.
+    """
     palette = label.palette()
-    palette.setColor(
-        QPalette.ColorRole.WindowText, palette.color(QPalette.ColorRole.PlaceholderText)
-    )
+    placeholder = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+    palette.setColor(QPalette.ColorRole.WindowText, placeholder)
     label.setPalette(palette)
+    label.setProperty("dimmed", True)
     return label
 
 
@@ -81,40 +86,36 @@ def set_plain(label: QLabel, text: str | None, *, single_line: bool = False) -> 
     label.setText(clean_text(text, single_line=single_line))
 
 
+FIELD_LIMIT = 300  # characters of one untrusted field shown in a label or a list row
+
+
+def clip(text: str | None, limit: int = FIELD_LIMIT, *, single_line: bool = True) -> str:
+    """`clean_text`, bounded: a megabyte of "name" costs the same as `limit` characters."""
+    if not text:
+        return ""
+    cleaned = clean_text(text[: limit * 2], single_line=single_line)
+    if len(cleaned) <= limit and len(text) <= limit * 2:
+        return cleaned
+    return cleaned[: limit - 1] + "…"
+
+
 def markup_escape(text: str | None) -> str:
     """Clean and escape text for sinks that parse markup (tray notification bodies)."""
-    return html.escape(clean_text(text, single_line=True), quote=True)
-
-
-def format_value(value: float | str | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, float):
-        return f"{value:g}"
-    return clean_text(value, single_line=True)
+    return html.escape(clip(text, 1000), quote=True)
 
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def reason_label(reason: Reason, *, limit: int = 0) -> str:
-    """`payment_threshold: 740`, or just the kind when there is no value."""
-    value = format_value(reason.value)
-    if limit:
-        value = shorten(value, limit)
-    return f"{reason.kind.value}: {value}" if value else reason.kind.value
-
-
 def top_reason(reasons: list[Reason]) -> str:
-    return reason_label(reasons[0]) if reasons else "no reason given"
+    """The first reason as its chip reads: `payment $740 > $500`."""
+    return reason_chip(reasons[0]) if reasons else "no reason given"
 
 
 def mask_email(email: str | None) -> str:
     """`ana.k@example.com` → `a••••@example.com`."""
-    email = clean_text(email, single_line=True)
+    email = clip(email)
     if not email:
         return "—"
     local, at, domain = email.partition("@")
@@ -125,7 +126,7 @@ def mask_email(email: str | None) -> str:
 
 def mask_phone(phone: str | None) -> str:
     """Keep only the last two digits: `+44 20 7946 0958` → `•••• ••58`."""
-    phone = clean_text(phone, single_line=True)
+    phone = clip(phone)
     if not phone:
         return "—"
     digits = [c for c in phone if c.isdigit()]
@@ -153,7 +154,8 @@ def format_age(created_at: datetime, now: datetime | None = None) -> str:
 
 def format_clock(moment: datetime) -> str:
     """Local wall-clock time of a turn: `14:03:27`."""
-    return moment.astimezone().strftime("%H:%M:%S")
+    local = moment.astimezone()  # not strftime: it re-imports `time` on every call
+    return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
 
 
 def format_date(moment: datetime | None) -> str:

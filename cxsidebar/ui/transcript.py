@@ -1,61 +1,49 @@
-"""The bot transcript: a list model and a delegate that lays out wrapped text itself.
+"""The bot transcript: a list model over the turns and the view that shows them.
 
-No widget per row. Wrapped rows cannot have uniform sizes, so the delegate
-measures each row once per view width and keeps the heights; a resize to a new
-width drops them. Turns are cleaned once, when they enter the model.
+No widget per row: `transcript_delegate.TranscriptDelegate` draws each turn.
+Turns are cleaned once, when they enter the model. The turns that made the bot
+give up (`insight.turn_marks`) are marked; find and `jump_to_turn` move to a row.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPointF,
-    QRect,
-    QSize,
-    Qt,
-)
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetrics,
-    QFontMetricsF,
-    QGuiApplication,
-    QKeyEvent,
-    QKeySequence,
-    QPainter,
-    QPalette,
-    QResizeEvent,
-    QTextLayout,
-    QTextOption,
-)
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QListView,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QWidget,
+from PySide6.QtCore import QAbstractListModel, QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+
+from cxsidebar.core import Turn, clean_text
+
+from .insight import Mark, marks_text
+from .text import clip, format_clock
+from .transcript_delegate import (
+    SPEAKER_NAMES,
+    Index,
+    MarksRole,
+    MetaRole,
+    SpeakerRole,
+    TextRole,
+    TimeRole,
+    TranscriptDelegate,
+    TurnRole,
 )
 
-from cxsidebar.core import Speaker, Turn, clean_text
+__all__ = [
+    "MarksRole",
+    "MetaRole",
+    "SpeakerRole",
+    "TextRole",
+    "TimeRole",
+    "TranscriptModel",
+    "TranscriptView",
+    "TurnRole",
+    "meta_text",
+    "sentiment_word",
+]
 
-from .text import format_clock
-
-Index = QModelIndex | QPersistentModelIndex
-
-TurnRole = Qt.ItemDataRole.UserRole + 1  # the Turn itself
-SpeakerRole = Qt.ItemDataRole.UserRole + 2  # "customer" | "bot" | "system"
-TimeRole = Qt.ItemDataRole.UserRole + 3  # "14:03:27", local time
-TextRole = Qt.ItemDataRole.UserRole + 4  # cleaned text, line breaks as U+2028
-MetaRole = Qt.ItemDataRole.UserRole + 5  # "intent billing (42%) · sentiment -0.60 negative" or ""
-
-SPEAKER_NAMES = {Speaker.CUSTOMER: "Customer", Speaker.BOT: "Bot", Speaker.SYSTEM: "System"}
-SPEAKER_COLOURS = {Speaker.CUSTOMER: "#1a56c4", Speaker.BOT: "#5f6368", Speaker.SYSTEM: "#8e24aa"}
+DISPLAY_LIMIT = 20_000  # characters of one turn drawn in the list; copying gives them all
 
 
 def sentiment_word(value: float) -> str:
@@ -69,7 +57,7 @@ def sentiment_word(value: float) -> str:
 def meta_text(turn: Turn) -> str:
     parts = []
     if turn.intent:
-        intent = clean_text(turn.intent, single_line=True)
+        intent = clip(turn.intent)
         if turn.confidence is not None:
             intent += f" ({turn.confidence:.0%})"
         parts.append(f"intent {intent}")
@@ -79,20 +67,47 @@ def meta_text(turn: Turn) -> str:
 
 
 class _Row:
-    __slots__ = ("clock", "meta", "text", "turn")
+    """One turn; its display strings are made on first use, so 10,000 turns load fast."""
+
+    __slots__ = ("_clock", "_meta", "_text", "folded", "turn")
 
     def __init__(self, turn: Turn) -> None:
         self.turn = turn
-        # QTextLayout does not break at "\n"; the Unicode line separator it does.
-        self.text = clean_text(turn.text).replace("\n", "\u2028")
-        self.clock = format_clock(turn.at)
-        self.meta = meta_text(turn)
+        self._text: str | None = None
+        self._clock: str | None = None
+        self._meta: str | None = None
+        self.folded: str | None = None  # casefolded text, made on the first find
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            text = clean_text(self.turn.text)
+            if len(text) > DISPLAY_LIMIT:
+                more = len(text) - DISPLAY_LIMIT
+                text = f"{text[:DISPLAY_LIMIT]}… [{more:,} more characters: copy the turn]"
+            # QTextLayout does not break at "\n"; the Unicode line separator it does.
+            self._text = text.replace("\n", "\u2028")
+        return self._text
+
+    @property
+    def clock(self) -> str:
+        if self._clock is None:
+            self._clock = format_clock(self.turn.at)
+        return self._clock
+
+    @property
+    def meta(self) -> str:
+        if self._meta is None:
+            self._meta = meta_text(self.turn)
+        return self._meta
 
 
 class TranscriptModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[_Row] = []
+        self._by_id: dict[str, int] = {}
+        self._marks: dict[str, str] = {}
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
@@ -102,7 +117,9 @@ class TranscriptModel(QAbstractListModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{SPEAKER_NAMES[row.turn.speaker]} at {row.clock}: {row.text}"
+            marks = self._marks.get(row.turn.id)
+            flagged = f" (escalation trigger: {marks})" if marks else ""
+            return f"{SPEAKER_NAMES[row.turn.speaker]} at {row.clock}{flagged}: {row.text}"
         if role == TurnRole:
             return row.turn
         if role == SpeakerRole:
@@ -113,6 +130,8 @@ class TranscriptModel(QAbstractListModel):
             return row.text
         if role == MetaRole:
             return row.meta
+        if role == MarksRole:
+            return self._marks.get(row.turn.id, "")
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -124,9 +143,12 @@ class TranscriptModel(QAbstractListModel):
             | Qt.ItemFlag.ItemNeverHasChildren
         )
 
+    # -- changes -------------------------------------------------------------------------
+
     def set_turns(self, turns: list[Turn]) -> None:
         self.beginResetModel()
         self._rows = [_Row(t) for t in turns]
+        self._by_id = {row.turn.id: number for number, row in enumerate(self._rows)}
         self.endResetModel()
 
     def append(self, turns: list[Turn]) -> None:
@@ -134,163 +156,98 @@ class TranscriptModel(QAbstractListModel):
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(turns) - 1)
-        self._rows.extend(_Row(t) for t in turns)
+        for turn in turns:
+            self._by_id[turn.id] = len(self._rows)
+            self._rows.append(_Row(turn))
         self.endInsertRows()
 
     def clear(self) -> None:
+        self._marks = {}
         self.set_turns([])
+
+    def continues(self, turns: list[Turn]) -> bool:
+        """Whether `turns` starts with the turns shown (the same conversation, maybe grown)."""
+        shown = len(self._rows)
+        return len(turns) >= shown and all(
+            row.turn is turn or row.turn.id == turn.id
+            for row, turn in zip(self._rows, turns, strict=False)
+        )
 
     def refresh(self, turns: list[Turn]) -> None:
         """The same conversation again: append what is new, reset only if history changed."""
-        shown = len(self._rows)
-        same_start = len(turns) >= shown and all(
-            row.turn.id == turn.id for row, turn in zip(self._rows, turns, strict=False)
-        )
-        if same_start:
-            self.append(turns[shown:])
+        if self.continues(turns):
+            self.append(turns[len(self._rows) :])
         else:
             self.set_turns(turns)
 
+    def set_marks(self, marks: Mapping[str, frozenset[Mark]], *, merge: bool = False) -> None:
+        """Which turns triggered the escalation (turn id → marks); repaints the rows that change.
 
-def _layout(text: str, font: QFont, width: float) -> tuple[QTextLayout, float]:
-    layout = QTextLayout(text, font)
-    option = QTextOption()
-    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-    layout.setTextOption(option)
-    layout.setCacheEnabled(True)
-    height = 0.0
-    layout.beginLayout()
-    while True:
-        line = layout.createLine()
-        if not line.isValid():
-            break
-        line.setLineWidth(width)
-        line.setPosition(QPointF(0, height))
-        height += line.height()
-    layout.endLayout()
-    return layout, height
-
-
-class TranscriptDelegate(QStyledItemDelegate):
-    """Speaker and time, the wrapped text, then intent/confidence and sentiment."""
-
-    PAD = 6
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._width = 400
-        self._heights: dict[int, int] = {}
-        self._font_key = ""
-        self._font_metrics = QFontMetricsF(QFont())
-
-    def set_width(self, width: int) -> bool:
-        """The view's usable width; returns whether the cached heights were dropped."""
-        width = max(120, width)
-        if width == self._width:
-            return False
-        self._width = width
-        self._heights.clear()
-        return True
-
-    def forget(self) -> None:
-        self._heights.clear()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        height = self._heights.get(index.row())
-        if height is None:
-            height = self._measure(option.font, index)
-            self._heights[index.row()] = height
-        return QSize(self._width, height)
-
-    def _metrics(self, font: QFont) -> QFontMetricsF:
-        key = font.key()
-        if key != self._font_key:
-            self._font_key, self._font_metrics = key, QFontMetricsF(font)
-        return self._font_metrics
-
-    def _measure(self, font: QFont, index: Index) -> int:
-        metrics = self._metrics(font)
-        line = math.ceil(metrics.height())
-        text: str = index.data(TextRole)
-        width = self._text_width()
-        if text.isascii() and metrics.horizontalAdvance(text) <= width:
-            text_height = float(line)  # one line: no layout needed
+        With `merge`, `marks` only adds to what is known (the marks of appended turns).
+        """
+        new = {turn_id: marks_text(found) for turn_id, found in marks.items() if found}
+        if merge:
+            changed = {k for k, v in new.items() if self._marks.get(k) != v}
+            self._marks.update(new)
         else:
-            _, text_height = _layout(text, font, width)
-        meta = line if index.data(MetaRole) else 0
-        return math.ceil(self.PAD * 3 + line + text_height + meta)
+            changed = {
+                k for k in new.keys() | self._marks.keys() if new.get(k) != self._marks.get(k)
+            }
+            self._marks = new
+        for turn_id in changed:
+            row = self._by_id.get(turn_id)
+            if row is not None:
+                index = self.index(row)
+                self.dataChanged.emit(index, index, [MarksRole])
 
-    def _text_width(self) -> int:
-        return self._width - self.PAD * 4
+    # -- lookups ---------------------------------------------------------------------------
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        painter.save()
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        widget = opt.widget
-        speaker = Speaker(index.data(SpeakerRole))
-        if speaker is Speaker.BOT:
-            opt.backgroundBrush = opt.palette.alternateBase()
-        if widget is not None:
-            widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+    def row_of_turn(self, turn_id: str) -> int | None:
+        return self._by_id.get(turn_id)
 
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        palette: QPalette = opt.palette
-        text_colour = palette.color(
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        )
-        rect: QRect = opt.rect.adjusted(self.PAD * 2, self.PAD, -self.PAD * 2, -self.PAD)
-        font = QFont(opt.font)
-        line = QFontMetrics(font).height()
+    def marked_rows(self) -> list[int]:
+        return sorted(r for t, r in self._by_id.items() if t in self._marks)
 
-        bold = QFont(font)
-        bold.setBold(True)
-        speaker_name = SPEAKER_NAMES[speaker]
-        painter.setFont(bold)
-        painter.setPen(text_colour if selected else QColor(SPEAKER_COLOURS[speaker]))
-        painter.drawText(
-            QRect(rect.left(), rect.top(), rect.width(), line),
-            Qt.AlignmentFlag.AlignLeft,
-            speaker_name,
-        )
-        name_width = QFontMetrics(bold).horizontalAdvance(speaker_name + "  ")
-        painter.setFont(font)
-        painter.setPen(
-            text_colour if selected else palette.color(QPalette.ColorRole.PlaceholderText)
-        )
-        painter.drawText(
-            QRect(rect.left() + name_width, rect.top(), rect.width() - name_width, line),
-            Qt.AlignmentFlag.AlignLeft,
-            index.data(TimeRole),
-        )
+    def find(self, query: str, start: int, *, backward: bool = False) -> int | None:
+        """The next row after `start` (or before it, backward) whose text contains `query`.
 
-        layout, text_height = _layout(index.data(TextRole), font, rect.width())
-        painter.setPen(text_colour)
-        layout.draw(painter, QPointF(rect.left(), rect.top() + line + self.PAD / 2))
+        Case-insensitive, wrapping around; None when nothing matches.
+        """
+        needle = query.casefold()
+        count = len(self._rows)
+        if not needle or count == 0:
+            return None
+        step = -1 if backward else 1
+        for offset in range(1, count + 1):
+            number = (start + step * offset) % count
+            if needle in self._folded(number):
+                return number
+        return None
 
-        meta = index.data(MetaRole)
-        if meta:
-            small = QFont(font)
-            small.setPointSizeF(max(6.0, font.pointSizeF() * 0.9))
-            painter.setFont(small)
-            painter.setPen(
-                text_colour if selected else palette.color(QPalette.ColorRole.PlaceholderText)
-            )
-            top = int(rect.top() + line + self.PAD + text_height)
-            painter.drawText(
-                QRect(rect.left(), top, rect.width(), line),
-                Qt.AlignmentFlag.AlignLeft,
-                QFontMetrics(small).elidedText(meta, Qt.TextElideMode.ElideRight, rect.width()),
-            )
-        painter.restore()
+    def count_matches(self, query: str) -> int:
+        needle = query.casefold()
+        if not needle:
+            return 0
+        return sum(1 for number in range(len(self._rows)) if needle in self._folded(number))
+
+    def _folded(self, number: int) -> str:
+        row = self._rows[number]
+        if row.folded is None:
+            row.folded = row.text.casefold()
+        return row.folded
+
+    def full_text(self, row: int) -> str:
+        """A turn's whole cleaned text, as copying gives it."""
+        turn = self._rows[row].turn
+        return f"{SPEAKER_NAMES[turn.speaker]} at {self._rows[row].clock}: {clean_text(turn.text)}"
 
 
 class TranscriptView(QListView):
     """A read-only list of turns; Ctrl+C copies the selected turns as plain text.
 
-    Rows are laid out in batches, so a 10,000-turn transcript never freezes the
-    window; while the agent is at the bottom the view follows the newest turn.
+    Rows are laid out in batches and their heights cached per width, so a
+    10,000-turn transcript never freezes the window; while the agent is at the
+    bottom the view follows the newest turn.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -298,6 +255,7 @@ class TranscriptView(QListView):
         self.setAccessibleName("Bot transcript")
         self.setAccessibleDescription(
             "The conversation between the customer and the bot, oldest first."
+            " Turns that made the bot escalate are marked."
         )
         self._delegate = TranscriptDelegate(self)
         self.setItemDelegate(self._delegate)
@@ -317,6 +275,10 @@ class TranscriptView(QListView):
         bar.rangeChanged.connect(self._keep_at_bottom)
         bar.valueChanged.connect(self._note_position)
 
+    @property
+    def delegate(self) -> TranscriptDelegate:
+        return self._delegate
+
     def follow_tail(self) -> None:
         """Stay at the newest turn while rows are laid out or added, until the agent scrolls up."""
         self._follow = True
@@ -330,11 +292,32 @@ class TranscriptView(QListView):
     def _note_position(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - 2
 
+    def go_to_row(self, row: int) -> None:
+        """Select and show one turn; the view stops following the newest turn."""
+        model = self.model()
+        if model is None or not 0 <= row < model.rowCount():
+            return
+        self._follow = False
+        index = model.index(row, 0)
+        self.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def current_row(self) -> int:
+        index = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
     def setModel(self, model: Any) -> None:
         super().setModel(model)
         if model is not None:
             model.modelReset.connect(self._delegate.forget)
             model.rowsRemoved.connect(self._delegate.forget)
+            model.dataChanged.connect(self._row_changed)
+
+    def _row_changed(self, top: Index, bottom: Index, roles: list[int] | None = None) -> None:
+        if top.row() == bottom.row():  # a mark came or went: the row may grow a line
+            self._delegate.forget_row(top.row())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         if self._delegate.set_width(self.viewport().width()):
@@ -342,9 +325,10 @@ class TranscriptView(QListView):
         super().resizeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.matches(QKeySequence.StandardKey.Copy):
-            rows = sorted(self.selectionModel().selectedRows(), key=lambda i: i.row())
-            text = "\n".join(str(i.data()).replace("\u2028", "\n") for i in rows)
+        model = self.model()
+        if event.matches(QKeySequence.StandardKey.Copy) and isinstance(model, TranscriptModel):
+            rows = sorted(i.row() for i in self.selectionModel().selectedRows())
+            text = "\n".join(model.full_text(r) for r in rows)
             if text:
                 QGuiApplication.clipboard().setText(text)
             return

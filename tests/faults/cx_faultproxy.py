@@ -47,6 +47,7 @@ class FaultProxy:
         )
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()  # every socket, closed at stop
 
     @property
     def url(self) -> str:
@@ -72,11 +73,17 @@ class FaultProxy:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for writer in self._writers:
+            writer.close()
+        await self._server.wait_closed()
+        for _ in range(3):  # let the closed transports release their sockets
+            await asyncio.sleep(0)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        self._writers.add(writer)
         fault = self.plan(len(self.faults))
         self.faults.append(fault)
         try:
@@ -99,6 +106,7 @@ class FaultProxy:
                 pass
             return
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        self._writers.add(up_writer)
         armed = asyncio.Event()  # a ratings POST went up on this connection
 
         async def upstream() -> None:
@@ -118,9 +126,9 @@ class FaultProxy:
         async def downstream() -> None:
             while data := await up_reader.read(65536):
                 if armed.is_set():
-                    self.dropped_answers += 1
                     if self.on_dropped is not None:
-                        self.on_dropped()
+                        self.on_dropped()  # before counting: waiters see its effect
+                    self.dropped_answers += 1
                     return  # the answer dies here; closing follows
                 if fault == "delay":
                     await asyncio.sleep(self.delay)
@@ -133,7 +141,7 @@ class FaultProxy:
             for task in done:
                 task.result()
         finally:
+            up_writer.close()  # first: a cancelled gather below must not skip it
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            up_writer.close()

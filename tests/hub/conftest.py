@@ -1,12 +1,14 @@
-"""In-process fixtures: the hub app over a fresh SQLite file, driven through ASGITransport.
+"""In-process fixtures: the hub app over a fresh database, driven through ASGITransport.
 
+Every test that uses `storage`, `api` or `hub` runs once per backend: on a new
+SQLite file and on a new PostgreSQL database (`postgres` in tests/conftest.py).
 ASGITransport buffers whole responses, so event streams are tested against the
-real `hub` fixture (tests/conftest.py) instead.
+real `hub` fixture instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from support.hub import escalation_body, signed
+from support.hub import SeededHub, escalation_body, signed
 
 from cxsidebar.hub import HubSettings, HubStorage, create_app, open_storage
 
@@ -24,11 +26,37 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database kind this test runs on: "sqlite" or "postgresql"."""
+    return str(request.param)
+
+
 @pytest.fixture
-def storage(tmp_path: Path) -> Iterator[HubStorage]:
-    opened = open_storage(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL of a fresh, empty database of the `backend` kind."""
+    if backend == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+
+
+@pytest.fixture
+def storage(db_url: str) -> Iterator[HubStorage]:
+    opened = open_storage(db_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def hub(backend: str, hub_factory: Callable[..., SeededHub]) -> SeededHub:
+    """The real hub of tests/conftest.py, once per backend."""
+    return hub_factory(db=backend)
 
 
 @dataclass

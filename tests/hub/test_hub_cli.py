@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.hub import free_port
 
 from cxsidebar.hub import open_storage
 from cxsidebar.hub.cli import main
@@ -113,3 +114,28 @@ def test_serve_exits_2_on_a_bad_db_url_without_starting():
     )  # fmt: skip
     assert result.returncode == 2
     assert "three slashes" in result.stderr
+
+
+@pytest.mark.postgresql
+def test_set_up_commands_work_on_postgresql(pg_url: str, capsys):
+    assert main(["sources", "add", "acme-bot", "--db", pg_url]) == 0
+    assert last_line(capsys.readouterr().out).startswith("whsec_")
+    assert main(["tokens", "create", "--role", "agent", "--name", "Al", "--db", pg_url]) == 0
+    token = last_line(capsys.readouterr().out)
+    storage = open_storage(pg_url)
+    try:
+        assert storage.list_sources() == ["acme-bot"]
+        info = storage.find_token(token)
+        assert info is not None
+        assert info.name == "Al"
+    finally:
+        storage.close()
+
+
+def test_an_unreachable_postgresql_exits_2_without_showing_the_password(capsys):
+    port = free_port()  # nothing listens there
+    url = f"postgresql://hub:s3cret-pw@127.0.0.1:{port}/hub"
+    assert main(["sources", "add", "bot", "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert "cannot open 'postgresql://hub:***@127.0.0.1" in err
+    assert "s3cret-pw" not in err

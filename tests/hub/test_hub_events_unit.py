@@ -8,7 +8,7 @@ import anyio
 import pytest
 from support.hub import escalation_body
 
-from cxsidebar.core import Escalation
+from cxsidebar.core import Escalation, ResyncInfo
 from cxsidebar.hub import EventBroker, HubSettings
 from cxsidebar.hub.events import event_stream, start_after
 from cxsidebar.hub.storage import EventBounds
@@ -111,3 +111,56 @@ async def test_a_ping_follows_silence(storage):
         await stream.aclose()
     assert ping.comment == "ping"
     assert ping.event is None
+
+
+async def test_a_stream_too_far_behind_gets_a_resync_and_then_live_events(storage):
+    ids = [accept(storage, f"esc-{n}") for n in range(7)]
+    broker = EventBroker()
+    storage.add_commit_listener(broker.notify)
+    settings = HubSettings(heartbeat_seconds=30.0, event_batch_size=2, max_lag_events=3)
+    stream = event_stream(storage, broker, settings, None, "0")  # 7 behind, 3 allowed
+    try:
+        await anext(stream)  # retry
+        with anyio.fail_after(5):
+            resync = await anext(stream)
+            writer = threading.Timer(0.05, accept, args=(storage, "esc-live"))
+            writer.start()
+            live = await anext(stream)
+        writer.join(5)
+    finally:
+        await stream.aclose()
+    assert (resync.event, resync.id) == ("resync", str(ids[-1]))  # reconnecting from here is right
+    assert "7 events behind (more than 3)" in ResyncInfo.model_validate_json(resync.raw_data).reason
+    assert (live.event, int(live.id)) == ("escalation.created", ids[-1] + 1)
+
+
+async def test_a_stream_within_the_lag_limit_replays_everything(storage):
+    ids = [accept(storage, f"esc-{n}") for n in range(5)]
+    settings = HubSettings(heartbeat_seconds=30.0, event_batch_size=2, max_lag_events=5)
+    stream = event_stream(storage, EventBroker(), settings, None, "0")
+    try:
+        await anext(stream)
+        with anyio.fail_after(5):
+            replayed = [int((await anext(stream)).id) for _ in ids]
+    finally:
+        await stream.aclose()
+    assert replayed == ids
+
+
+async def test_events_pruned_while_a_stream_lagged_give_a_resync_not_a_silent_gap(storage):
+    first, _, third = (accept(storage, f"esc-{n}") for n in range(3))
+    stream = event_stream(storage, EventBroker(), SLOW_HEARTBEAT, None, str(first))
+    try:
+        await anext(stream)  # retry; the stream starts after `first`, which is replayable
+        assert storage.prune_events(keep_last=1) == 2  # the second is gone before it was sent
+        with anyio.fail_after(5):
+            resync = await anext(stream)
+    finally:
+        await stream.aclose()
+    assert (resync.event, resync.id) == ("resync", str(third))
+    assert "no longer kept" in ResyncInfo.model_validate_json(resync.raw_data).reason
+
+
+def test_the_lag_limit_is_checked():
+    with pytest.raises(ValueError, match="max_lag_events"):
+        HubSettings(max_lag_events=0)

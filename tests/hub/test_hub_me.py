@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+# Token checks do not depend on the database kind (the storage tests cover both).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+
 
 def test_me_names_the_token(hub):
     import httpx

@@ -1,4 +1,4 @@
-"""The SQLite storage on its own: URLs, tokens, the event log, concurrency."""
+"""The storage on its own, on both backends: URLs, tokens, the event log, concurrency."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import pytest
-from support.hub import escalation_body
+from support.hub import escalation_body, wait_for
 
 from cxsidebar.core import ClaimInfo, Escalation, Summary
 from cxsidebar.hub import Role, open_storage
@@ -41,7 +42,8 @@ def test_relative_and_absolute_sqlite_urls(tmp_path: Path, monkeypatch):
     ("url", "says"),
     [
         ("hub.sqlite3", "expected a database URL"),
-        ("postgresql://db/hub", "unsupported database 'postgresql'"),
+        ("mysql://db/hub", "unsupported database 'mysql'"),
+        ("mysql://u:hunter2@db/hub", "u:\\*\\*\\*@db"),
         ("sqlite://hub.sqlite3", "three slashes"),
         ("sqlite:///", "file path"),
         ("sqlite:///:memory:", "file path"),
@@ -66,14 +68,22 @@ def test_the_database_uses_wal_and_reopens_with_its_data(tmp_path: Path):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_tokens_are_stored_only_as_sha256(storage, tmp_path: Path):
+def raw_rows(db_url: str, sql: str) -> list[tuple]:
+    """Rows read straight from the database, past the storage."""
+    if db_url.startswith("sqlite:///"):
+        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+            return conn.execute(sql).fetchall()
+    with psycopg.connect(db_url, connect_timeout=5) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_tokens_are_stored_only_as_sha256(storage, db_url):
     token = storage.create_token("supervisor", "Sue", ["b", "a", "a", " "])
     info = storage.find_token(token)
     assert info is not None
     assert (info.name, info.role, info.queues) == ("Sue", Role.SUPERVISOR, frozenset({"a", "b"}))
     assert storage.find_token(token + "x") is None
-    with sqlite3.connect(tmp_path / "hub.sqlite3") as conn:
-        rows = conn.execute("SELECT * FROM tokens").fetchall()
+    rows = raw_rows(db_url, "SELECT * FROM tokens")
     assert token not in repr(rows)
     assert rows[0][0] == hashlib.sha256(token.encode()).hexdigest()
 
@@ -104,18 +114,15 @@ def test_sources_have_unique_names_and_fresh_secrets(storage):
 
 
 def test_the_escalation_its_delivery_and_its_event_commit_together(storage, monkeypatch):
-    import cxsidebar.hub.sqlite as backend
+    import cxsidebar.hub.sql_storage as shared
 
-    real_insert_event = backend.insert_event
+    def fail(*args, **kwargs):
+        raise OSError("disk I/O error")  # after the escalation and its event were written
 
-    def insert_then_fail(*args, **kwargs):
-        real_insert_event(*args, **kwargs)
-        raise sqlite3.OperationalError("disk I/O error")
-
-    monkeypatch.setattr(backend, "insert_event", insert_then_fail)
-    with pytest.raises(sqlite3.OperationalError):
+    monkeypatch.setattr(shared, "record_delivery", fail)
+    with pytest.raises(OSError, match="disk I/O"):
         storage.accept_escalation(escalation(), "msg-1")
-    monkeypatch.setattr(backend, "insert_event", real_insert_event)
+    monkeypatch.undo()
     assert storage.list_escalations(None, None) == []
     assert storage.events_after(0, None, 10) == []
     accepted = storage.accept_escalation(escalation(), "msg-1")  # the delivery was not kept
@@ -124,16 +131,23 @@ def test_the_escalation_its_delivery_and_its_event_commit_together(storage, monk
 
 def test_commit_listeners_hear_of_new_events_only(storage):
     heard: list[int] = []
+    always: list[int] = []
     remove = storage.add_commit_listener(lambda: heard.append(1))
+    storage.add_commit_listener(lambda: always.append(1))
     storage.accept_escalation(escalation(), "msg-1")
     storage.accept_escalation(escalation(), "msg-1")  # a repeat adds no event
     storage.create_token("agent", "Al")
     storage.claim("esc-1", "Al")
     storage.claim("esc-1", "Al")  # the holder again: no event
-    assert len(heard) == 2
+    # Listeners are called in commit order (at once on SQLite, by the LISTEN
+    # thread on PostgreSQL), so once this marker is heard all before it were too.
+    storage.record_resync("marker")
+    wait_for(lambda: len(always) >= 3)
+    assert len(heard) == len(always) == 3
     remove()
     storage.record_resync("r")
-    assert len(heard) == 2
+    wait_for(lambda: len(always) >= 4)
+    assert len(heard) == 3
 
 
 def test_a_failing_listener_does_not_fail_the_write(storage, caplog):
@@ -142,7 +156,7 @@ def test_a_failing_listener_does_not_fail_the_write(storage, caplog):
 
     storage.add_commit_listener(broken)
     assert storage.accept_escalation(escalation(), "msg-1").id == "esc-1"
-    assert "a commit listener failed" in caplog.text
+    wait_for(lambda: "a commit listener failed" in caplog.text)
 
 
 def test_concurrent_claims_have_exactly_one_winner(storage):

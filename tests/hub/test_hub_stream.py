@@ -5,10 +5,14 @@ from __future__ import annotations
 import threading
 
 import httpx
+import pytest
 from support.hub import escalation_body, open_stream
 
 from cxsidebar.core import ClaimInfo, EventType, QueueItem, ResyncInfo, Summary, decode_event
 from cxsidebar.hub import open_storage
+
+# What the database behind the hub cannot change (the HTTP layer) runs on SQLite only.
+http_layer_only = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def created_ids(hub, *escalation_ids: str, queue: str = "billing") -> list[int]:
@@ -34,6 +38,7 @@ def test_a_new_escalation_arrives_with_its_queue_item(hub):
     assert decoded.data.customer_display_name == "Dana Customer"
 
 
+@http_layer_only
 def test_retry_comes_first_and_once(hub):
     with open_stream(hub.url, hub.agent_token) as stream:
         created_ids(hub, "esc-1", "esc-2")
@@ -95,6 +100,7 @@ def test_the_queue_filter_and_the_token_queues_restrict_the_stream(hub):
     assert ResyncInfo.model_validate_json(resync.data).reason == "restored from backup"
 
 
+@http_layer_only
 def test_asking_for_a_queue_the_token_may_not_see_is_403(hub):
     sales_token = _token(hub, "agent", "Sam", ["sales"])
     response = httpx.get(
@@ -169,12 +175,14 @@ def test_an_expired_last_event_id_gets_a_resync(hub):
     assert "no longer kept" in ResyncInfo.model_validate_json(resync.data).reason
 
 
+@http_layer_only
 def test_a_garbled_last_event_id_gets_a_resync(hub):
     with open_stream(hub.url, hub.agent_token, last_event_id="yesterday") as stream:
         [resync] = stream.events(1)
     assert resync.event == "resync"
 
 
+@http_layer_only
 def test_pings_arrive_when_nothing_happens(hub):
     assert hub.heartbeat == 0.2
     with open_stream(hub.url, hub.agent_token, read_timeout=2.0) as stream:

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,15 @@ from cxsidebar.hub.signing import sign_headers
 from cxsidebar.hub.storage import open_storage
 
 TIMEOUT = httpx.Timeout(5.0)
+
+
+def wait_for(condition: Callable[[], object], *, timeout: float = 5.0) -> None:
+    """Return once `condition()` is true; AssertionError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {condition}")
+        time.sleep(0.01)  # bounded by the deadline
 
 
 def free_port() -> int:
@@ -148,9 +157,7 @@ class HubProcess:
         self._log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
         output = self._log if self._log is not None else subprocess.DEVNULL
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, env=env
-        )
+        self._process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
         self._wait_ready(timeout)
         return self
 
@@ -206,11 +213,15 @@ class HubProcess:
 
 
 class SeededHub(HubProcess):
-    """A HubProcess over a fresh database with a bot source, an agent and an admin."""
+    """A HubProcess over a fresh database with a bot source, an agent and an admin.
 
-    def __init__(self, directory: Path, **options: Any) -> None:
+    `db_url`: an empty database to use (a PostgreSQL one); by default a new
+    SQLite file in `directory`, which also holds the log.
+    """
+
+    def __init__(self, directory: Path, *, db_url: str | None = None, **options: Any) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        db_url = sqlite_url(directory / "hub.sqlite3")
+        db_url = db_url or sqlite_url(directory / "hub.sqlite3")
         options.setdefault("log_path", directory / "hub.log")
         super().__init__(db_url, **options)
         self.source_secret = add_source(db_url, "test-bot")

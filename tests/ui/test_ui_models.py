@@ -49,7 +49,7 @@ def test_queue_snapshot_is_oldest_first_without_duplicates(samples):
     assert ids(model) == ["old", "new"]
     first = model.index(0)
     assert first.data(CustomerRole) == "Ana Kowalski"
-    assert first.data(TopReasonRole) == "payment_threshold: 740"
+    assert first.data(TopReasonRole) == "payment 740"
     assert first.data(Qt.ItemDataRole.AccessibleTextRole).startswith("Ana Kowalski, chat, billing")
 
 

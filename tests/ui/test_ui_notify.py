@@ -32,7 +32,7 @@ def test_without_a_tray_a_toast_shows_and_closes_itself(qtbot):
     window = make_window(qtbot)
     window.show()
     notifier = DesktopNotifier(window, toast_ms=50)
-    notifier.notify(window, "New escalation: <b>Ana</b>", "billing · payment_threshold: 740")
+    notifier.notify(window, "New escalation: <b>Ana</b>", "billing · payment 740")
     toast = notifier.toast
     assert isinstance(toast, Toast)
     assert toast.isVisible()

@@ -13,7 +13,6 @@ from cxsidebar.ui.text import (
     mask_email,
     mask_phone,
     plain_label,
-    reason_label,
     top_reason,
 )
 
@@ -56,17 +55,13 @@ def test_format_age(delta, text):
     assert format_age(NOW - delta, NOW) == text
 
 
-def test_reason_labels():
-    assert reason_label(Reason(kind=ReasonKind.PAYMENT_THRESHOLD, value=740.0)) == (
-        "payment_threshold: 740"
-    )
-    assert reason_label(Reason(kind=ReasonKind.NEGATIVE_SENTIMENT, value=-0.75)) == (
-        "negative_sentiment: -0.75"
-    )
-    assert reason_label(Reason(kind=ReasonKind.CUSTOMER_REQUEST)) == "customer_request"
-    assert reason_label(Reason(kind=ReasonKind.KEYWORD, value="cancel\nnow")) == (
-        "keyword: cancel now"
-    )
+def test_top_reason_is_the_first_chip():
+    reasons = [
+        Reason(kind=ReasonKind.KEYWORD, value="cancel\nnow"),
+        Reason(kind=ReasonKind.NEGATIVE_SENTIMENT, value=-0.75),
+    ]
+    assert top_reason(reasons) == "keyword: cancel now"
+    assert top_reason(reasons[1:]) == "sentiment \u22120.75"
     assert top_reason([]) == "no reason given"
 
 

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from cxsidebar.core import (
     ClaimInfo,
-    Escalation,
     EscalationAccepted,
     EscalationContext,
     EscalationStatus,
 )
 from cxsidebar.hub.auth import Agent, StorageDep, check_queue, visible_queues
-from cxsidebar.hub.errors import HubError, error_responses, validation_error
+from cxsidebar.hub.errors import HubError, error_responses
+from cxsidebar.hub.intake import accept_signed
 from cxsidebar.hub.schemas import QueueList
-from cxsidebar.hub.settings import HubSettings
-from cxsidebar.hub.signing import SignatureError, verify_delivery
-from cxsidebar.hub.storage import (
-    AlreadyClaimedError,
-    ConflictError,
-    HubStorage,
-    UnknownEscalationError,
-)
+from cxsidebar.hub.storage import AlreadyClaimedError, UnknownEscalationError
 
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
 
@@ -55,29 +46,6 @@ ESCALATION_BODY: dict[str, Any] = {
 }
 
 
-def _accept(
-    storage: HubStorage, settings: HubSettings, body: bytes, headers: Mapping[str, str]
-) -> EscalationAccepted:
-    """Verify, parse, store: blocking, so it runs in a worker thread."""
-    try:
-        webhook_id = verify_delivery(
-            body,
-            headers,
-            storage.source_secrets(),
-            tolerance_seconds=settings.signature_tolerance_seconds,
-        )
-    except SignatureError as error:
-        raise HubError(401, str(error)) from None
-    try:
-        escalation = Escalation.model_validate_json(body)
-    except ValidationError as error:
-        raise validation_error(error) from None
-    try:
-        return storage.accept_escalation(escalation, webhook_id)
-    except ConflictError as error:
-        raise HubError(409, str(error)) from None
-
-
 @router.post(
     "",
     status_code=202,
@@ -89,7 +57,7 @@ async def post_escalation(request: Request, storage: StorageDep) -> EscalationAc
     """Answered after the escalation and its event are committed."""
     body = await request.body()  # capped by BodyLimitMiddleware before any parsing
     return await run_in_threadpool(
-        _accept, storage, request.app.state.settings, body, request.headers
+        accept_signed, storage, request.app.state.settings, body, request.headers
     )
 
 
