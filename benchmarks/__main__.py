@@ -1,8 +1,8 @@
 """`./dev bench` (or `python -m benchmarks`): run every benchmark and print its figures.
 
-`python -m benchmarks NAME [ARGS]` runs one (screen_pop, ui_transcript, startup)
-with its own arguments; `python -m benchmarks [ARGS]` runs them all, passing
-ARGS to screen_pop as before.
+`python -m benchmarks NAME [ARGS]` runs one (screen_pop, ui_transcript, startup,
+summary_speed, summary_eval) with its own arguments; `python -m benchmarks [ARGS]` runs
+them all, passing ARGS to screen_pop.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from benchmarks import screen_pop, startup, ui_transcript
+from benchmarks import screen_pop, startup, summary_eval, summary_speed, ui_transcript
 
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "screen_pop": screen_pop.main,
     "ui_transcript": ui_transcript.main,
     "startup": startup.main,
+    "summary_speed": summary_speed.main,
+    "summary_eval": summary_eval.main,
 }
 
 

@@ -65,6 +65,7 @@ class _Bridge(QObject):
     rating_saved = Signal(object)
     rating_save_failed = Signal(object, str)
     sync = Signal(object)
+    summary_regenerate_failed = Signal(str, str)
 
     def on_connection(self, state: ConnectionState, detail: str) -> None:
         self.connection.emit(state, detail)
@@ -98,6 +99,9 @@ class _Bridge(QObject):
 
     def on_sync(self, state: SyncState) -> None:
         self.sync.emit(state)
+
+    def on_summary_regenerate_failed(self, escalation_id: str, message: str) -> None:
+        self.summary_regenerate_failed.emit(escalation_id, message)
 
 
 class Sidebar(QObject):
@@ -138,6 +142,7 @@ class Sidebar(QObject):
         w.claim_requested.connect(self.worker.claim)
         w.rating_submitted.connect(self.worker.save_rating)
         w.contact_revealed.connect(self._log_contact_revealed)
+        w.summary_regenerate_requested.connect(self.worker.regenerate_summary)
         b.connection.connect(w.set_connection)
         b.identity.connect(self._on_identity)
         b.snapshot.connect(w.set_queue)
@@ -149,6 +154,7 @@ class Sidebar(QObject):
         b.rating_saved.connect(w.rating_saved)
         b.rating_save_failed.connect(w.rating_save_failed)
         b.sync.connect(w.set_sync)
+        b.summary_regenerate_failed.connect(w.summary_regenerate_failed)
         b.connection.connect(self._remember_connection)
         b.sync.connect(self._remember_sync)
 
@@ -276,7 +282,8 @@ def _parser() -> argparse.ArgumentParser:
     for flag, key, text in _FLAGS:
         parser.add_argument(flag, dest=key, help=text)
     parser.add_argument(
-        "--pop", choices=["pop", "notify", "accept"],
+        "--pop",
+        choices=["pop", "notify", "accept"],
         help="raise the window on arrival, only notify, or notify and open on Accept",
     )
     parser.add_argument(
@@ -286,17 +293,26 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log file detail"
     )
     parser.add_argument(
-        "--autostart", action="store_true", dest="launched_at_login",
+        "--autostart",
+        action="store_true",
+        dest="launched_at_login",
         help="started by the login autostart entry: exit at once if autostart is off",
     )
     parser.add_argument(
-        "--self-test", action="store_true",
+        "--self-test",
+        action="store_true",
         help="start offscreen, build the window, check the bundle's imports, exit",
     )
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="run hub, scripted bot and sidebar on this machine")
     demo.add_argument("--interval", type=float, default=6.0, help="seconds between bot escalations")
     demo.add_argument("--fresh", action="store_true", help="start from empty demo databases")
+    demo.add_argument(
+        "--format",
+        default="v1",
+        choices=["v1", "rasa", "dialogflow-cx", "lex-v2", "copilot-studio", "chatwoot", "botpress"],
+        help="the handoff format the scripted bot speaks (platform adapters: docs/adapters.md)",
+    )
     sub.add_parser("doctor", help="check configuration, hub, token, stream, disk and tray")
     sub.add_parser("settings", help="change your own settings")
     sub.add_parser("sign-out", help="forget the token stored for the hub")
@@ -311,7 +327,7 @@ def run(argv: Sequence[str]) -> int:
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         from cxsidebar.demo.runner import run_demo
 
-        return run_demo(interval=args.interval, fresh=args.fresh)
+        return run_demo(interval=args.interval, fresh=args.fresh, bot_format=args.format)
     overrides = {key: getattr(args, key, None) for key in schema()}
     try:
         settings = load_settings(args.config, overrides=overrides)

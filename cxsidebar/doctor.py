@@ -24,11 +24,29 @@ from cxsidebar.netconfig import http_options
 from cxsidebar.settings import Settings, SettingsError
 
 # Filesystem types that SQLite's locking and WAL cannot trust.
-NETWORK_FS = frozenset({
-    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
-    "lustre", "gpfs", "davfs", "fuse.sshfs", "fuse.glusterfs", "fuse.davfs2", "fuse.rclone",
-    "fuse.s3fs", "fuse.cephfs",
-})
+NETWORK_FS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "ncpfs",
+        "afs",
+        "9p",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "davfs",
+        "fuse.sshfs",
+        "fuse.glusterfs",
+        "fuse.davfs2",
+        "fuse.rclone",
+        "fuse.s3fs",
+        "fuse.cephfs",
+    }
+)
 DRIVE_REMOTE = 4  # GetDriveTypeW
 
 
@@ -95,8 +113,11 @@ def check_database(db_path: Path, mounts: Path = Path("/proc/mounts")) -> Check:
         return Check(name, Status.FAIL, f"{folder} is not writable: {exc.strerror or exc}")
     remote, why = is_network_path(folder, mounts)
     if remote:
-        return Check(name, Status.FAIL, f"{folder} is on a network disk ({why}); set db_path"
-                     " to a local folder")
+        return Check(
+            name,
+            Status.FAIL,
+            f"{folder} is on a network disk ({why}); set db_path to a local folder",
+        )
     try:
         conn = sqlite3.connect(db_path, timeout=2.0)
         try:
@@ -123,16 +144,23 @@ async def _hub_checks(settings: Settings, token: str | None, wait: float) -> lis
             detail = f"{settings.hub_url}: {describe_transport_error(exc)}"
             return [Check("hub reachable", Status.FAIL, detail)]
         if response.status_code != 200:
-            return [Check("hub reachable", Status.FAIL,
-                          f"{settings.hub_url}/healthz answered HTTP {response.status_code}")]
+            return [
+                Check(
+                    "hub reachable",
+                    Status.FAIL,
+                    f"{settings.hub_url}/healthz answered HTTP {response.status_code}",
+                )
+            ]
         checks.append(Check("hub reachable", Status.PASS, settings.hub_url))
         checks.append(
-            Check("TLS", Status.WARN, "plain HTTP: traffic is not encrypted") if plain
+            Check("TLS", Status.WARN, "plain HTTP: traffic is not encrypted")
+            if plain
             else Check("TLS", Status.PASS, f"certificate of {response.url.host} verified")
         )
         if not token:
-            checks.append(Check("token", Status.FAIL, "no token: sign in once, or set"
-                                " CXSIDEBAR_TOKEN"))
+            checks.append(
+                Check("token", Status.FAIL, "no token: sign in once, or set CXSIDEBAR_TOKEN")
+            )
             checks.append(Check("event stream", Status.SKIP, "needs a token"))
             return checks
         client = HubClient(settings.hub_url, token, http=http)
@@ -166,8 +194,11 @@ def check_tray() -> Check:
     """The tray icon needs a desktop; the sidebar falls back to in-window notices (a warning)."""
     name = "system tray"
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if (sys.platform.startswith("linux") and not platform
-            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))):
+    if (
+        sys.platform.startswith("linux")
+        and not platform
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
         return Check(name, Status.WARN, "no display in this session (run doctor on the desktop)")
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 

@@ -180,33 +180,87 @@ def _upper(key: Key, value: Any, source: str) -> str:
 
 
 SCHEMA: tuple[Key, ...] = (
-    Key("hub_url", "URL", "The hub's base URL, e.g. `https://hub.example:8700`.",
-        check=_url(empty_ok=False)),
-    Key("token", "string (secret)",
+    Key(
+        "hub_url",
+        "URL",
+        "The hub's base URL, e.g. `https://hub.example:8700`.",
+        check=_url(empty_ok=False),
+    ),
+    Key(
+        "token",
+        "string (secret)",
         "The agent's bearer token. Leave unset: the sidebar asks at first start and keeps it"
         " in the OS keystore. Never put it in a user settings file.",
-        who=ADMIN, secret=True),
-    Key("queues", "list of strings",
-        "Queues to follow; empty means every queue the token may see.", coerce=_as_list),
-    Key("db_path", "path", "The local ratings database; must be on a local disk.",
-        who=ADMIN, coerce=_as_path),
-    Key("pop", "one of", "`pop` raises the window when an escalation arrives; `notify` only"
+        who=ADMIN,
+        secret=True,
+    ),
+    Key(
+        "queues",
+        "list of strings",
+        "Queues to follow; empty means every queue the token may see.",
+        coerce=_as_list,
+    ),
+    Key(
+        "db_path",
+        "path",
+        "The local ratings database; must be on a local disk.",
+        who=ADMIN,
+        coerce=_as_path,
+    ),
+    Key(
+        "pop",
+        "one of",
+        "`pop` raises the window when an escalation arrives; `notify` only"
         " notifies; `accept` notifies and opens it when the agent accepts.",
-        choices=("pop", "notify", "accept"), check=_one_of),
-    Key("color_scheme", "one of", "`auto` follows the desktop's light or dark mode;"
-        " `light` or `dark` forces one.", choices=("auto", "light", "dark"), check=_one_of),
-    Key("proxy_url", "URL", "An explicit HTTP(S) proxy for the hub; empty: see `use_env_proxy`.",
-        who=ADMIN, check=_url(empty_ok=True, schemes=("http://", "https://", "socks5://"))),
-    Key("use_env_proxy", "boolean",
+        choices=("pop", "notify", "accept"),
+        check=_one_of,
+    ),
+    Key(
+        "color_scheme",
+        "one of",
+        "`auto` follows the desktop's light or dark mode; `light` or `dark` forces one.",
+        choices=("auto", "light", "dark"),
+        check=_one_of,
+    ),
+    Key(
+        "proxy_url",
+        "URL",
+        "An explicit HTTP(S) proxy for the hub; empty: see `use_env_proxy`.",
+        who=ADMIN,
+        check=_url(empty_ok=True, schemes=("http://", "https://", "socks5://")),
+    ),
+    Key(
+        "use_env_proxy",
+        "boolean",
         "Honour `HTTPS_PROXY`/`NO_PROXY` (and the Windows/macOS system proxy) when"
-        " `proxy_url` is empty.", who=ADMIN, coerce=_as_bool),
-    Key("use_system_trust", "boolean",
+        " `proxy_url` is empty.",
+        who=ADMIN,
+        coerce=_as_bool,
+    ),
+    Key(
+        "use_system_trust",
+        "boolean",
         "Verify the hub's certificate against the operating system's trust store"
-        " (corporate CAs); false: the bundled certifi roots.", who=ADMIN, coerce=_as_bool),
-    Key("ca_bundle", "path", "A PEM file of the CA certificates to trust for the hub; when"
-        " set it replaces the system trust store.", who=ADMIN),
-    Key("log_level", "one of", "How much goes to the log file.", who=ADMIN,
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"), coerce=_upper, check=_one_of),
+        " (corporate CAs); false: the bundled certifi roots.",
+        who=ADMIN,
+        coerce=_as_bool,
+    ),
+    Key(
+        "ca_bundle",
+        "path",
+        "A PEM file of the CA certificates to trust for the hub; when"
+        " set it replaces the system trust store.",
+        who=ADMIN,
+    ),
+    Key(
+        "log_level",
+        "one of",
+        "How much goes to the log file.",
+        who=ADMIN,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        coerce=_upper,
+        check=_one_of,
+    ),
     Key("autostart", "boolean", "Start the sidebar when the user signs in.", coerce=_as_bool),
 )
 
@@ -244,13 +298,19 @@ class Locations:
     def default(cls) -> Locations:
         if sys.platform == "win32":
             base = Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / APP_NAME
-            return cls(base / "config.toml", _user_file(), base / "policy.d",
-                       r"SOFTWARE\Policies\cxsidebar", r"SOFTWARE\cxsidebar")
+            return cls(
+                base / "config.toml",
+                _user_file(),
+                base / "policy.d",
+                r"SOFTWARE\Policies\cxsidebar",
+                r"SOFTWARE\cxsidebar",
+            )
         if sys.platform == "darwin":
             base = Path("/Library/Application Support") / APP_NAME
             return cls(base / "config.toml", _user_file(), base / "policy.d")
-        return cls(Path("/etc/cxsidebar/config.toml"), _user_file(),
-                   Path("/etc/cxsidebar/policy.d"))
+        return cls(
+            Path("/etc/cxsidebar/config.toml"), _user_file(), Path("/etc/cxsidebar/policy.d")
+        )
 
     @classmethod
     def none(cls) -> Locations:
@@ -333,8 +393,9 @@ def _policy_layers(locations: Locations) -> list[tuple[str, dict[str, Any]]]:
         for path in sorted(locations.policy_dir.glob("*.toml")):
             layers.append((str(path), read_toml(path)))
     if locations.policy_registry:
-        layers.append((f"HKLM\\{locations.policy_registry}",
-                       read_registry(locations.policy_registry)))
+        layers.append(
+            (f"HKLM\\{locations.policy_registry}", read_registry(locations.policy_registry))
+        )
     return layers
 
 
@@ -353,8 +414,9 @@ def load_settings(
     if locations.machine_config is not None and locations.machine_config.is_file():
         layers.append((str(locations.machine_config), read_toml(locations.machine_config)))
     if locations.machine_registry:
-        layers.append((f"HKLM\\{locations.machine_registry}",
-                       read_registry(locations.machine_registry)))
+        layers.append(
+            (f"HKLM\\{locations.machine_registry}", read_registry(locations.machine_registry))
+        )
     if locations.user_config is not None and locations.user_config.is_file():
         layers.append(
             (str(locations.user_config), read_toml(locations.user_config, user_file=True))
@@ -420,13 +482,17 @@ def _default_text(key: Key) -> str:
 
 def key_table_markdown() -> str:
     """docs/deployment.md's key table, generated from the schema."""
-    rows = ["| Key | Type | Default | Who may set it | Environment | Description |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| Key | Type | Default | Who may set it | Environment | Description |",
+        "|---|---|---|---|---|---|",
+    ]
     for key in schema().values():
         kind = key.kind
         if key.choices:
             kind = "one of " + ", ".join(f"`{c}`" for c in key.choices)
         who = "user, admin" if key.who == USER else "admin"
-        rows.append(f"| `{key.name}` | {kind} | {_default_text(key)} | {who} | `{key.env}` |"
-                    f" {key.description} |")
+        rows.append(
+            f"| `{key.name}` | {kind} | {_default_text(key)} | {who} | `{key.env}` |"
+            f" {key.description} |"
+        )
     return "\n".join(rows) + "\n"

@@ -30,8 +30,17 @@ log = logging.getLogger("cxsidebar")
 
 # What a bundle must carry beyond what the window pulls in.
 SELF_TEST_MODULES = (
-    "certifi", "httpx", "httpx_sse", "keyring", "truststore", "sqlite_utils", "pydantic",
-    "platformdirs", "PySide6.QtNetwork", "cxsidebar.client", "cxsidebar.doctor",
+    "certifi",
+    "httpx",
+    "httpx_sse",
+    "keyring",
+    "truststore",
+    "sqlite_utils",
+    "pydantic",
+    "platformdirs",
+    "PySide6.QtNetwork",
+    "cxsidebar.client",
+    "cxsidebar.doctor",
     "cxsidebar.single",
 )
 

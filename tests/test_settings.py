@@ -64,8 +64,11 @@ def test_layers_file_then_environment_then_flags(tmp_path):
 
 
 def test_machine_then_user_then_environment_then_command_line(places):
-    write(places.machine_config, 'hub_url = "https://machine.example"\nlog_level = "debug"\n'
-          'queues = ["a"]\npop = "notify"\nproxy_url = "http://proxy:3128"\n')
+    write(
+        places.machine_config,
+        'hub_url = "https://machine.example"\nlog_level = "debug"\n'
+        'queues = ["a"]\npop = "notify"\nproxy_url = "http://proxy:3128"\n',
+    )
     write(places.user_config, '[sidebar]\nqueues = ["b"]\npop = "pop"\nhub_url = "https://me"\n')
     settings = load_settings(
         environ={"CXSIDEBAR_POP": "notify", "CXSIDEBAR_USE_SYSTEM_TRUST": "no"},
@@ -86,7 +89,7 @@ def test_machine_then_user_then_environment_then_command_line(places):
 def test_policy_wins_over_everything_and_locks(places):
     write(places.machine_config, 'hub_url = "https://machine.example"\n')
     write(places.policy_dir / "10-hub.toml", 'hub_url = "https://policy.example"\nautostart = 1\n')
-    write(places.policy_dir / "20-later.toml", '[sidebar]\nautostart = false\n')
+    write(places.policy_dir / "20-later.toml", "[sidebar]\nautostart = false\n")
     write(places.policy_dir / "notes.txt", "not a policy")
     settings = load_settings(
         environ={"CXSIDEBAR_HUB_URL": "https://env.example"},

@@ -70,8 +70,12 @@ class HubClient:
             "Accept": "application/json",
         }
         self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient(
-            timeout=timeout, verify=verify, proxy=proxy or None, trust_env=trust_env
+        self._http = (
+            http
+            if http is not None
+            else httpx.AsyncClient(
+                timeout=timeout, verify=verify, proxy=proxy or None, trust_env=trust_env
+            )
         )
 
     async def aclose(self) -> None:
@@ -100,6 +104,11 @@ class HubClient:
         path = f"/v1/escalations/{_segment(escalation_id)}/claim"
         response = await self._request("POST", path, claiming=True)
         return _parse(response, ClaimInfo)
+
+    async def regenerate_summary(self, escalation_id: str) -> None:
+        """Ask the hub for a new summary version; it arrives as `escalation.updated`."""
+        path = f"/v1/escalations/{_segment(escalation_id)}/summary"
+        await self._request("POST", path)
 
     async def post_ratings(
         self, ratings: Sequence[Rating], idempotency_key: str

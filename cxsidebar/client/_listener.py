@@ -58,6 +58,9 @@ class GuardedListener:
     def on_claim_failed(self, escalation_id: str, message: str) -> None:
         self._call("on_claim_failed", escalation_id, message)
 
+    def on_summary_regenerate_failed(self, escalation_id: str, message: str) -> None:
+        self._call("on_summary_regenerate_failed", escalation_id, message)
+
     def on_rating_saved(self, rating_id: uuid.UUID) -> None:
         self._call("on_rating_saved", rating_id)
 

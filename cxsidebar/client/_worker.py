@@ -47,6 +47,9 @@ class WorkerListener(StreamListener, Protocol):
 
     def on_claim_failed(self, escalation_id: str, message: str) -> None: ...
 
+    def on_summary_regenerate_failed(self, escalation_id: str, message: str) -> None:
+        """The hub refused or could not be asked; a new version arrives as an event otherwise."""
+
     def on_rating_saved(self, rating_id: uuid.UUID) -> None:
         """The rating is committed to the local database (and queued for the hub)."""
 
@@ -166,6 +169,10 @@ class NetworkWorker:
         """Claim for this agent; answers with on_claimed or on_claim_failed."""
         return self._schedule(self._claim(escalation_id))
 
+    def regenerate_summary(self, escalation_id: str) -> Future[None]:
+        """Ask for a new summary version; failures answer with on_summary_regenerate_failed."""
+        return self._schedule(self._regenerate_summary(escalation_id))
+
     def save_rating(self, rating: Rating) -> Future[None]:
         """Save locally, then sync; answers with on_rating_saved or on_rating_save_failed."""
         return self._schedule(self._save_rating(rating))
@@ -284,6 +291,13 @@ class NetworkWorker:
             self._listener.on_claim_failed(escalation_id, _message(exc))
         else:
             self._listener.on_claimed(info)
+
+    async def _regenerate_summary(self, escalation_id: str) -> None:
+        assert self._client is not None
+        try:
+            await self._client.regenerate_summary(escalation_id)
+        except HubClientError as exc:
+            self._listener.on_summary_regenerate_failed(escalation_id, _message(exc))
 
     async def _save_rating(self, rating: Rating) -> None:
         store, sync = self._store, self._sync

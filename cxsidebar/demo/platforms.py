@@ -184,8 +184,15 @@ def copilot_studio(e: core.Escalation) -> dict[str, Any]:
             {"id": e.customer.id, "name": e.customer.display_name, "role": "user"}
             if customer else {"id": "demo-copilot", "name": "Demo copilot", "role": "bot"}
         )  # fmt: skip
-        activities.append({"type": "message", "id": f"{e.id}|{turn.id}",
-                           "timestamp": _iso(turn.at), "from": sender, "text": turn.text})
+        activities.append(
+            {
+                "type": "message",
+                "id": f"{e.id}|{turn.id}",
+                "timestamp": _iso(turn.at),
+                "from": sender,
+                "text": turn.text,
+            }
+        )
     said = [t for t in e.transcript if t.speaker is _S.CUSTOMER and t.intent is not None]
     return {
         "type": "event",

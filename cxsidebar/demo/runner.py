@@ -10,7 +10,9 @@ from pathlib import Path
 
 from cxsidebar.demo.hubthread import HubThread, sqlite_url
 from cxsidebar.demo.scenarios import customers
+from cxsidebar.hub.settings import HubSettings
 from cxsidebar.hub.storage import open_storage
+from cxsidebar.hub.summarise import LLMSettings
 from cxsidebar.settings import Settings, default_data_dir
 
 log = logging.getLogger(__name__)
@@ -42,19 +44,27 @@ def start_demo_hub(directory: Path, *, fresh: bool = False) -> DemoHub:
     for profile, history in customers():
         storage.put_customer(profile)
         storage.put_history(profile.id, list(history))
-    hub = HubThread(storage).start()
+    # Summaries as in production: extractive, or an LLM when CXSIDEBAR_LLM_* name one.
+    settings = HubSettings(summaries=True, llm=LLMSettings.from_env())
+    hub = HubThread(storage, settings=settings).start()
     log.info("demo hub listening on %s (database %s)", hub.url, directory / "hub.sqlite3")
     return DemoHub(hub=hub, agent_token=agent_token, bot_secret=bot_secret)
 
 
-def run_demo(*, interval: float = 6.0, fresh: bool = False, directory: Path | None = None) -> int:
+def run_demo(
+    *,
+    interval: float = 6.0,
+    fresh: bool = False,
+    directory: Path | None = None,
+    bot_format: str = "v1",
+) -> int:
     from cxsidebar.app import run_sidebar
     from cxsidebar.demo.bot import ScriptedBot
 
     directory = directory or default_data_dir() / "demo"
     demo = start_demo_hub(directory, fresh=fresh)
     stop = threading.Event()
-    bot = ScriptedBot(demo.url, demo.bot_secret, interval=interval)
+    bot = ScriptedBot(demo.url, demo.bot_secret, interval=interval, format=bot_format)
     bot_thread = threading.Thread(target=bot.run, args=(stop,), name="demo-bot", daemon=True)
     bot_thread.start()
     settings = Settings(
@@ -62,7 +72,10 @@ def run_demo(*, interval: float = 6.0, fresh: bool = False, directory: Path | No
         token=demo.agent_token,
         db_path=directory / "sidebar.sqlite3",
     )
-    print(f"cxsidebar demo: hub on {demo.url}; a scripted bot escalates every {interval:g} s.")
+    print(
+        f"cxsidebar demo: hub on {demo.url}; a scripted bot escalates every {interval:g} s"
+        + ("." if bot_format == "v1" else f", speaking {bot_format}'s handoff format.")
+    )
     print("Close the sidebar window to stop.")
     try:
         return run_sidebar(settings)

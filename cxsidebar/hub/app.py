@@ -15,9 +15,20 @@ from cxsidebar.core import SCHEMA_VERSION, ErrorEnvelope, Escalation
 from cxsidebar.hub.errors import CatchAllMiddleware, install_error_handlers
 from cxsidebar.hub.events import EventBroker
 from cxsidebar.hub.limits import BodyLimitMiddleware
-from cxsidebar.hub.routes import adapters, customers, escalations, events, health, me, ratings
+from cxsidebar.hub.routes import (
+    adapters,
+    customers,
+    escalations,
+    events,
+    health,
+    me,
+    ratings,
+    summaries,
+)
 from cxsidebar.hub.settings import HubSettings
 from cxsidebar.hub.storage import HubStorage
+from cxsidebar.hub.summarise import LLMSummariser, SummaryService
+from cxsidebar.hub.summary_jobs import SummaryJobs
 
 DESCRIPTION = (
     "Bots post signed escalations; sidebars stream events, fetch context, claim and rate. "
@@ -35,6 +46,16 @@ def create_app(
     settings = settings or HubSettings()
     broker = broker or EventBroker()
     remove_listener = storage.add_commit_listener(broker.notify)
+    jobs = (
+        SummaryJobs(
+            storage,
+            SummaryService(LLMSummariser(settings.llm) if settings.llm else None),
+            min_interval=settings.summary_regenerate_seconds,
+            raw_queues=settings.llm_raw_queues,
+        )
+        if settings.summaries
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -43,6 +64,8 @@ def create_app(
         finally:
             broker.close()
             remove_listener()
+            if jobs is not None:
+                jobs.close()
 
     app = FastAPI(
         title="cxsidebar hub",
@@ -53,12 +76,13 @@ def create_app(
     app.state.storage = storage
     app.state.settings = settings
     app.state.broker = broker
+    app.state.summaries = jobs
     install_error_handlers(app)
     # Added last, so outermost: CatchAll sees errors of everything inside it.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CatchAllMiddleware)
     app.state.api_routes = []  # for the Allow header of a 405
-    for module in (health, me, escalations, adapters, events, ratings, customers):
+    for module in (health, me, escalations, adapters, events, ratings, customers, summaries):
         app.include_router(module.router)
         app.state.api_routes.extend(r for r in module.router.routes if isinstance(r, Route))
 

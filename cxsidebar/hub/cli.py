@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from cxsidebar.hub.events import EventBroker
 from cxsidebar.hub.server import hub_server
 from cxsidebar.hub.settings import HubSettings
 from cxsidebar.hub.storage import ConflictError, HubStorage, Role, StorageURLError, open_storage
+from cxsidebar.hub.summarise import LLMSettings
 
 PROG = "cxsidebar-hub"
 USAGE_ERROR = 2
@@ -42,6 +44,18 @@ def _positive(text: str) -> float:
     return value
 
 
+def _llm_settings(args: argparse.Namespace) -> LLMSettings | None:
+    """Flags over CXSIDEBAR_LLM_* variables; both a URL and a model switch the LLM on."""
+    env = dict(os.environ)
+    if args.llm_base_url:
+        env["CXSIDEBAR_LLM_BASE_URL"] = args.llm_base_url
+    if args.llm_model:
+        env["CXSIDEBAR_LLM_MODEL"] = args.llm_model
+    if bool(env.get("CXSIDEBAR_LLM_BASE_URL")) != bool(env.get("CXSIDEBAR_LLM_MODEL")):
+        raise UsageError("LLM summaries need both --llm-base-url and --llm-model")
+    return LLMSettings.from_env(env)
+
+
 def _serve(args: argparse.Namespace) -> int:
     try:
         adapters = (
@@ -54,6 +68,11 @@ def _serve(args: argparse.Namespace) -> int:
             heartbeat_seconds=args.heartbeat,
             max_body_bytes=args.max_body_bytes,
             adapters=adapters,
+            summaries=args.summaries,
+            llm=_llm_settings(args),
+            llm_raw_queues=frozenset(
+                q.strip() for q in args.llm_raw_queues.split(",") if q.strip()
+            ),
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
@@ -140,6 +159,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="FILE",
         help="TOML file: per-platform queues, routing rules, inference (docs/adapters.md)",
+    )
+    serve.add_argument(
+        "--no-summaries",
+        dest="summaries",
+        action="store_false",
+        help="do not summarise escalations (default: summarise after intake)",
+    )
+    serve.add_argument(
+        "--llm-base-url",
+        metavar="URL",
+        help="an OpenAI-compatible endpoint for LLM summaries, e.g. http://127.0.0.1:11434/v1 "
+        "(or CXSIDEBAR_LLM_BASE_URL; the key comes from CXSIDEBAR_LLM_API_KEY); "
+        "without one, summaries are extractive",
+    )
+    serve.add_argument("--llm-model", metavar="NAME", help="the model (or CXSIDEBAR_LLM_MODEL)")
+    serve.add_argument(
+        "--llm-raw-queues",
+        default="",
+        metavar="A,B",
+        help="queues whose transcripts may reach the LLM without PII redaction",
     )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]

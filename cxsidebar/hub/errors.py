@@ -32,7 +32,9 @@ CODES: dict[int, str] = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 
 # Where FastAPI says a bad value came from; the field name alone is what people need.
@@ -177,6 +179,8 @@ _DESCRIPTIONS = {
     409: "Conflicts with what the hub already holds.",
     413: "The body is larger than the hub accepts.",
     422: "The request does not match the v1 schema; details name each field.",
+    429: "Asked too often; `Retry-After` says when to ask again.",
+    503: "The hub cannot do this now (a dependency is down or the feature is off).",
 }
 
 

@@ -108,12 +108,28 @@ CREATE TABLE idempotency_keys (
 );
 """
 
+
 class SchemaTooNewError(StorageError):
     """The database was migrated by a newer hub than this one."""
 
 
 # (version, name, SQL); versions start at 1 and have no gaps.
-MIGRATIONS: tuple[tuple[int, str, str], ...] = ((1, "initial", _INITIAL),)
+_SUMMARY_VERSIONS = """
+CREATE TABLE summary_versions (
+    escalation_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    summary TEXT NOT NULL,          -- every version is kept: what was rated stays visible
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (escalation_id, version)
+);
+INSERT INTO summary_versions (escalation_id, version, summary, created_at)
+    SELECT escalation_id, 1, summary, created_at FROM summaries;
+"""
+
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "initial", _INITIAL),
+    (2, "summary_versions", _SUMMARY_VERSIONS),
+)
 
 
 def applied_versions(conn: psycopg.Connection[Any]) -> set[int]:

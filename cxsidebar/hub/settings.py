@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cxsidebar.hub.adapters.config import AdaptersConfig
+from cxsidebar.hub.summarise import LLMSettings
 
 # The standardwebhooks package checks timestamps against a fixed five minutes,
 # so a configured tolerance can only be tighter than that, never looser.
@@ -20,6 +21,13 @@ class HubSettings:
     event_batch_size: int = 500  # events read from the table per query while replaying
     max_lag_events: int = 10_000  # a stream further behind gets `resync` instead of a replay
     adapters: AdaptersConfig = field(default_factory=AdaptersConfig)  # --adapters-config FILE
+    # Summaries: made after intake when on (the CLI's default); the LLM when configured,
+    # otherwise the extractive summariser. Raw text reaches the LLM only for these queues
+    # or customers whose consent flags allow it.
+    summaries: bool = False
+    llm: LLMSettings | None = None
+    llm_raw_queues: frozenset[str] = frozenset()
+    summary_regenerate_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1:

@@ -344,6 +344,17 @@ class SqlStorage:
             row = tx.one("SELECT queue FROM escalations WHERE id = ?", [escalation_id])
             if row is None:
                 raise UnknownEscalationError(f"no escalation has the id {escalation_id!r}")
+            latest = tx.one(
+                "SELECT MAX(version) AS v FROM summary_versions WHERE escalation_id = ?",
+                [escalation_id],
+            )
+            version = int(latest["v"] or 0) + 1 if latest else 1
+            summary = summary.model_copy(update={"version": version})
+            tx.execute(
+                "INSERT INTO summary_versions (escalation_id, version, summary, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                [escalation_id, version, canonical_json(summary), tx.stamp(_now())],
+            )
             tx.execute(
                 "INSERT INTO summaries (escalation_id, summary, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (escalation_id) DO UPDATE SET summary = excluded.summary, "
@@ -356,6 +367,14 @@ class SqlStorage:
             )
         self._committed_events()
         return event_id
+
+    def summary_versions(self, escalation_id: str) -> list[Summary]:
+        with self._engine.connection() as tx:
+            rows = tx.rows(
+                "SELECT summary FROM summary_versions WHERE escalation_id = ? ORDER BY version",
+                [escalation_id],
+            )
+        return [Summary.model_validate_json(row["summary"]) for row in rows]
 
     # -- ratings -----------------------------------------------------------
 

@@ -93,3 +93,21 @@ def m001_initial(db: Database) -> None:
     # Inside the migration's transaction sqlite-utils runs the script statement
     # by statement, so a failure leaves no half-made schema behind.
     db.executescript(_INITIAL)
+
+
+_SUMMARY_VERSIONS = """
+        CREATE TABLE summary_versions (
+            escalation_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            summary TEXT NOT NULL,          -- every version is kept: what was rated stays visible
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (escalation_id, version)
+        );
+        INSERT INTO summary_versions (escalation_id, version, summary, created_at)
+            SELECT escalation_id, 1, summary, created_at FROM summaries;
+"""
+
+
+@migrations()
+def m002_summary_versions(db: Database) -> None:
+    db.executescript(_SUMMARY_VERSIONS)

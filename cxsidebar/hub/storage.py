@@ -153,7 +153,11 @@ class HubStorage(Protocol):
         ...
 
     def put_summary(self, escalation_id: str, summary: Summary) -> int:
-        """Store a summary and emit `escalation.updated`; returns the event id."""
+        """Store `summary` as the next version, emit `escalation.updated`; returns the event id."""
+        ...
+
+    def summary_versions(self, escalation_id: str) -> list[Summary]:
+        """Every stored summary version of an escalation, oldest first."""
         ...
 
     # Ratings.

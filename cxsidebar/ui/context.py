@@ -1,7 +1,7 @@
-"""Panes of one escalation's context: why it escalated, the customer profile, the summary.
+"""Panes of one escalation's context: why it escalated and the customer profile.
 
 Every string here came from a bot, a CRM or a summariser and is shown as plain
-text: labels from `text.plain_label`, the summary in a read-only QPlainTextEdit.
+text: labels from `text.plain_label` (the summary pane lives in summary.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -25,12 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxsidebar.core import Profile, Reason, ReasonKind, Summary, clean_text
+from cxsidebar.core import Profile, Reason, ReasonKind
 
 from .insight import reason_chip
-from .text import clip, format_date, mask_email, mask_phone, plain_label
+from .text import clip, mask_email, mask_phone, plain_label
 
-KIND_NAMES = {"llm": "AI summary", "extractive": "Key lines from the transcript"}
 _URGENT = {ReasonKind.PAYMENT_THRESHOLD, ReasonKind.NEGATIVE_SENTIMENT, ReasonKind.SENSITIVE_TOPIC}
 _CHIP = "QLabel {{ background: {bg}; color: {fg}; border-radius: 9px; padding: 2px 8px; }}"
 # (background, text) for (light, dark) themes
@@ -252,33 +250,3 @@ def _extras(extra: dict[str, Any] | None, limit: int = 12) -> str:
         return "—"
     lines = [f"{clip(str(k), 60)}: {clip(str(v), 200)}" for k, v in list(extra.items())[:limit]]
     return "\n".join(lines)
-
-
-class SummaryPane(QWidget):
-    """The summariser's text and what kind of summary it is, or "No summary yet"."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Summary")
-        self.kind_label = plain_label(name="Summary kind")
-        self.kind_label.setStyleSheet("font-weight: bold;")
-        self.text_edit = QPlainTextEdit(self)
-        self.text_edit.setReadOnly(True)
-        self.text_edit.setAccessibleName("Summary text")
-        self.text_edit.setTabChangesFocus(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.kind_label)
-        layout.addWidget(self.text_edit, 1)
-        self.set_summary(None)
-
-    def set_summary(self, summary: Summary | None) -> None:
-        if summary is None or not summary.text.strip():
-            self.kind_label.setText("No summary yet")
-            self.text_edit.setPlainText("")
-            self.text_edit.setVisible(False)
-            return
-        kind = KIND_NAMES.get(summary.kind, clip(summary.kind))
-        when = f" ({format_date(summary.created_at)})" if summary.created_at else ""
-        self.kind_label.setText(kind + when)
-        self.text_edit.setPlainText(clean_text(summary.text))
-        self.text_edit.setVisible(True)

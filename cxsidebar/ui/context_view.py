@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 from cxsidebar.core import EscalationContext, QueueItem, Reason
 
 from .claim import ClaimBar
-from .context import ProfilePane, ReasonsPane, SummaryPane, is_dark
+from .context import ProfilePane, ReasonsPane, is_dark
 from .find import FindBar
 from .history import HistoryModel, HistoryView
 from .insight import REPEAT_DAYS, repeat_banner, repeat_contacts, turn_marks
+from .summary import SummaryPane
 from .text import clip, dim, format_clock, plain_label, plural
 from .transcript import TranscriptModel, TranscriptView
 
@@ -53,6 +54,7 @@ class ContextView(QStackedWidget):
 
     retry_requested = Signal(str)  # escalation id whose context failed to load
     contact_revealed = Signal(str, str)  # escalation id, field ("email" | "phone")
+    summary_regenerate_requested = Signal(str)  # escalation id: make a new summary version
 
     def __init__(
         self, parent: QWidget | None = None, *, clock: Callable[[], datetime] = _now
@@ -99,6 +101,7 @@ class ContextView(QStackedWidget):
         transcript_layout.addWidget(self.transcript_view, 1)
         transcript_layout.addWidget(self.find_bar)
         self.summary = SummaryPane(page)
+        self.summary.regenerate_requested.connect(self._regenerate_requested)
         self.profile = ProfilePane()
         self.profile.contact_revealed.connect(self._revealed)
         profile_scroll = QScrollArea(page)
@@ -151,6 +154,7 @@ class ContextView(QStackedWidget):
             self.find_bar.previous_button,
             self.find_bar.next_button,
             self.find_bar.close_button,
+            self.summary.regenerate_button,
             self.summary.text_edit,
             self.profile.reveal_button,
             self.history_view,
@@ -262,6 +266,20 @@ class ContextView(QStackedWidget):
         self.transcript_view.go_to_row(target)
         return True
 
+    def regenerate_summary(self) -> bool:
+        """Ctrl+Shift+G: ask for a new summary version, shown on the summary tab."""
+        if self.currentWidget() is not self.page:
+            return False
+        self.tabs.setCurrentIndex(TAB_SUMMARY)
+        return self.summary.request_regenerate()
+
+    def summary_regenerate_failed(self, message: str) -> None:
+        self.summary.set_failed(message)
+
+    def _regenerate_requested(self) -> None:
+        if self._escalation_id is not None:
+            self.summary_regenerate_requested.emit(self._escalation_id)
+
     def _revealed(self, field: str) -> None:
         if self._escalation_id is not None:
             self.contact_revealed.emit(self._escalation_id, field)
@@ -280,6 +298,7 @@ class ContextView(QStackedWidget):
             self._set_badge(None)
             self.transcript_model.clear()
             self.summary.set_summary(None)
+            self.summary.set_available(False)
             self.profile.set_profile(None)
             self.history_model.set_items([])
             self._set_counts(None)
@@ -297,7 +316,9 @@ class ContextView(QStackedWidget):
             model.set_marks(turn_marks(turns, reasons))
             model.set_turns(turns)
         self._reasons = list(reasons)
-        self.summary.set_summary(ctx.summary)
+        positions = {turn.id: number + 1 for number, turn in enumerate(turns)}
+        self.summary.set_summary(ctx.summary, positions)
+        self.summary.set_available(True)
         self.profile.set_profile(ctx.profile)
         self.history_model.set_items(list(ctx.history))
         repeats = repeat_contacts(
@@ -355,6 +376,7 @@ class ContextView(QStackedWidget):
         self._paint_banner()
         self._set_badge_colours()
         self.reasons.apply_look()
+        self.summary.apply_look()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

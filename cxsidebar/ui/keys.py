@@ -27,6 +27,7 @@ KEYS: tuple[Key, ...] = (
     Key("next escalation", "&Next escalation", ("Ctrl+Down",), "Escalation"),
     Key("queue", "Go to &queue", ("Ctrl+L",), "Escalation"),
     Key("reveal contact", "Show/hide &contact details (logged)", ("Ctrl+Shift+R",), "Escalation"),
+    Key("regenerate summary", "&Regenerate summary", ("Ctrl+Shift+G",), "Escalation"),
     Key("save rating", "&Save rating", (SAVE,), "Escalation"),
     Key("quit", "&Quit", ("Ctrl+Q",), "Escalation"),
     Key("transcript", "Go to &transcript", ("Ctrl+T",), "Transcript"),

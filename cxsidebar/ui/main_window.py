@@ -53,6 +53,9 @@ class MainWindow(WindowLook, QMainWindow):
     claim_requested = Signal(str)  # escalation id: claim it, answer with mark_claimed/claim_failed
     rating_submitted = Signal(object)  # core.Rating: save it, answer with rating_saved/_save_failed
     contact_revealed = Signal(str, str)  # escalation id, field: the app logs who saw what
+    # escalation id: make a new summary version; answered by show_context (the new version)
+    # or summary_regenerate_failed
+    summary_regenerate_requested = Signal(str)
     quit_requested = Signal()  # Ctrl+Q
 
     def __init__(
@@ -152,6 +155,8 @@ class MainWindow(WindowLook, QMainWindow):
         self.context_view.claim_bar.claim_requested.connect(self.claim_requested)
         self.context_view.retry_requested.connect(self.context_requested)
         self.context_view.contact_revealed.connect(self.contact_revealed)
+        self.context_view.summary_regenerate_requested.connect(self.summary_regenerate_requested)
+        self.context_view.summary.turn_requested.connect(self.jump_to_turn)
         self.rating_panel.rating_submitted.connect(self.rating_submitted)
         accepted = getattr(self.notifier, "accepted", None)  # optional on a Notifier
         if accepted is not None:
@@ -276,6 +281,12 @@ class MainWindow(WindowLook, QMainWindow):
     def show_context_error(self, escalation_id: str, message: str) -> None:
         if escalation_id == self.context_view.escalation_id:
             self.context_view.show_error(message)
+
+    @Slot(str, str)
+    def summary_regenerate_failed(self, escalation_id: str, message: str) -> None:
+        """The hub refused or failed a regeneration: say why, allow another try."""
+        if escalation_id == self.context_view.escalation_id:
+            self.context_view.summary_regenerate_failed(message)
 
     @Slot(str, str)
     def claim_failed(self, escalation_id: str, message: str) -> None:

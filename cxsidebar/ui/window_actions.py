@@ -73,6 +73,7 @@ def install_actions(window: MainWindow) -> ActionRouter:
         "next escalation": window.next_escalation,
         "queue": window.focus_queue,
         "reveal contact": c.profile.toggle_contact,
+        "regenerate summary": c.regenerate_summary,
         "save rating": window.rating_panel.save,
         "quit": window.quit_requested.emit,
         "transcript": c.focus_transcript,

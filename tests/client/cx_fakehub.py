@@ -6,8 +6,6 @@ restart the server on the same port. Tests wait on `wait_until`, which
 blocks on a condition with a deadline, never an unbounded sleep.
 """
 
-
-
 from __future__ import annotations
 
 import asyncio

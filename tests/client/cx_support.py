@@ -119,6 +119,9 @@ class RecordingListener:
     def on_connection(self, state: ConnectionState, detail: str) -> None:
         self._record("on_connection", state, detail)
 
+    def on_summary_regenerate_failed(self, escalation_id: str, message: str) -> None:
+        self._record("on_summary_regenerate_failed", escalation_id, message)
+
     def on_identity(self, identity: Identity) -> None:
         self._record("on_identity", identity)
 

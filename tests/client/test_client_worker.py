@@ -1,7 +1,5 @@
 """NetworkWorker: one thread, its own loop; commands in, listener calls out; clean stop."""
 
-
-
 from __future__ import annotations
 
 import socket

@@ -182,19 +182,35 @@ def test_bad_arguments_are_refused():
 def test_cli_posts_count_escalations():
     hub = Hub()
     with hub.client() as http:
-        code = main(["--hub", HUB + "/", "--secret", SECRET, "--interval", "0", "--count", "2",
-                     "--start", "10"], http=http)
+        code = main(
+            [
+                "--hub",
+                HUB + "/",
+                "--secret",
+                SECRET,
+                "--interval",
+                "0",
+                "--count",
+                "2",
+                "--start",
+                "10",
+            ],
+            http=http,
+        )
     assert code == 0
     assert [json.loads(r.content)["id"] for r in hub.requests] == [
-        f"esc-{SCENARIOS[0].key}-10", f"esc-{SCENARIOS[1].key}-11",
+        f"esc-{SCENARIOS[0].key}-10",
+        f"esc-{SCENARIOS[1].key}-11",
     ]
 
 
 def test_cli_reports_refusals_in_its_exit_code():
     hub = Hub(lambda _: envelope(401, "unauthorized", "bad signature"))
     with hub.client() as http:
-        assert main(["--hub", HUB, "--secret", SECRET, "--interval", "0", "--count", "1"],
-                    http=http) == 1
+        assert (
+            main(["--hub", HUB, "--secret", SECRET, "--interval", "0", "--count", "1"], http=http)
+            == 1
+        )
 
 
 def test_cli_needs_a_secret(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):

@@ -13,9 +13,18 @@ from cxsidebar.demo.scenarios import SCENARIOS, Scenario, by_key, customers, sce
 
 NOW = datetime(2025, 3, 14, 15, 9, 26, 535000, tzinfo=UTC)
 REQUIRED = {
-    "billing-prorated-refund", "suspected-fraud", "password-reset-failed", "lost-parcel",
-    "healthcare-claim", "payment-over-limit", "angry-customer", "repeat-contact",
-    "german-cancellation", "long-troubleshooting", "hostile-text", "no-crm-record",
+    "billing-prorated-refund",
+    "suspected-fraud",
+    "password-reset-failed",
+    "lost-parcel",
+    "healthcare-claim",
+    "payment-over-limit",
+    "angry-customer",
+    "repeat-contact",
+    "german-cancellation",
+    "long-troubleshooting",
+    "hostile-text",
+    "no-crm-record",
 }
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -79,8 +88,10 @@ def test_customer_turns_carry_intents_and_some_are_misunderstood(scenario: Scena
 
 
 def test_ids_are_unique_per_seq():
-    ids = [scenario.escalation(NOW, seq).id for seq, scenario in
-           itertools.islice(scenario_cycle(), 3 * len(SCENARIOS))]
+    ids = [
+        scenario.escalation(NOW, seq).id
+        for seq, scenario in itertools.islice(scenario_cycle(), 3 * len(SCENARIOS))
+    ]
     assert len(ids) == len(set(ids))
 
 
@@ -90,7 +101,9 @@ def test_scenario_cycle_is_round_robin_from_start():
     assert [s for _, s in first] == [*SCENARIOS, SCENARIOS[0], SCENARIOS[1]]
     two = SCENARIOS[:2]
     assert [s.key for _, s in itertools.islice(scenario_cycle(scenarios=two), 3)] == [
-        two[0].key, two[1].key, two[0].key,
+        two[0].key,
+        two[1].key,
+        two[0].key,
     ]
 
 
@@ -137,7 +150,8 @@ def test_repeat_contact_history_shows_the_same_flow_within_a_week():
     now = datetime.now(UTC)
     escalation = scenario.escalation(now, 1)
     recent = [
-        item for item in scenario.history
+        item
+        for item in scenario.history
         if item.flow == escalation.bot.flow and now - timedelta(days=7) <= item.opened_at < now
     ]
     assert recent
@@ -193,7 +207,12 @@ def test_other_channels_are_covered():
     assert {"chat", "voice", "email"} <= channels
     platforms = {scenario.platform for scenario in SCENARIOS}
     assert platforms >= {
-        "rasa", "dialogflow-cx", "lex-v2", "copilot-studio", "botpress", "chatwoot",
+        "rasa",
+        "dialogflow-cx",
+        "lex-v2",
+        "copilot-studio",
+        "botpress",
+        "chatwoot",
     }
 
 

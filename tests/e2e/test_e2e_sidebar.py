@@ -22,9 +22,7 @@ def _hub_ratings(hub) -> list[tuple[str, str, str]]:
 
 
 def _wait_live(qtbot, sidebar) -> None:
-    qtbot.waitUntil(
-        lambda: sidebar.connection_state is ConnectionState.LIVE, timeout=WAIT
-    )
+    qtbot.waitUntil(lambda: sidebar.connection_state is ConnectionState.LIVE, timeout=WAIT)
 
 
 def test_escalation_pops_is_claimed_rated_and_synced_once(qtbot, hub, sidebar_factory):
@@ -71,8 +69,7 @@ def test_sidebar_reconnects_after_the_hub_is_killed_and_misses_nothing(qtbot, hu
 
     hub.kill()
     qtbot.waitUntil(
-        lambda: sidebar.connection_state
-        in (ConnectionState.RECONNECTING, ConnectionState.OFFLINE),
+        lambda: sidebar.connection_state in (ConnectionState.RECONNECTING, ConnectionState.OFFLINE),
         timeout=WAIT,
     )
     hub.start()  # same port, same database

@@ -64,6 +64,9 @@ class Recorder:
     def on_claim_failed(self, escalation_id: str, message: str) -> None:
         pass
 
+    def on_summary_regenerate_failed(self, escalation_id: str, message: str) -> None:
+        pass
+
     def on_rating_saved(self, rating_id: uuid.UUID) -> None:
         self._note(lambda: self.saved.append(rating_id))
 

@@ -37,6 +37,16 @@ def test_every_key_has_a_row_and_its_environment_variable():
 
 def test_the_guide_covers_what_it_asks_for():
     text = DOC.read_text(encoding="utf-8")
-    for needed in ("msiexec /i", "/qn", "ALLUSERS=1", "HUBURL=", "policy.d", "Policies\\cxsidebar",
-                   "cxsidebar doctor", "Uninstall", "Where data and logs live", "what to allow"):
+    for needed in (
+        "msiexec /i",
+        "/qn",
+        "ALLUSERS=1",
+        "HUBURL=",
+        "policy.d",
+        "Policies\\cxsidebar",
+        "cxsidebar doctor",
+        "Uninstall",
+        "Where data and logs live",
+        "what to allow",
+    ):
         assert needed in text, needed

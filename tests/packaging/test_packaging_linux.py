@@ -17,7 +17,11 @@ from cxsidebar.settings import Locations, load_settings
 ROOT = Path(__file__).parents[2]
 SCRIPT = ROOT / "installer" / "build-linux.sh"
 QT_SYSTEM_LIBRARIES = (
-    "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0", "libegl1",
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-keysyms1",
+    "libxkbcommon-x11-0",
+    "libegl1",
 )
 
 pytestmark = [
@@ -31,7 +35,11 @@ pytestmark = [
 
 def run(*args: str | Path, timeout: float = 120, **kw: object) -> str:
     return subprocess.run(
-        [str(a) for a in args], check=True, capture_output=True, text=True, timeout=timeout,
+        [str(a) for a in args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         **kw,  # type: ignore[arg-type]
     ).stdout
 

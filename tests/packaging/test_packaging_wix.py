@@ -53,7 +53,10 @@ def test_properties_land_in_the_machine_configuration_and_autostart_is_optional(
 def msiinfo(command: str, msi: Path, *args: str) -> str:
     return subprocess.run(
         ["msiinfo", command, str(msi), *args],  # noqa: S607 (a system tool, found on PATH)
-        check=True, capture_output=True, text=True, timeout=60,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
     ).stdout
 
 
@@ -67,9 +70,26 @@ def test_wixl_builds_an_msi_with_the_expected_tables(tmp_path):
     (app / "cxsidebar.exe").write_bytes(b"MZ stand-in for the PyInstaller executable")
     msi = tmp_path / "cxsidebar.msi"
     subprocess.run(
-        ["wixl", "-a", "x64", "-D", "WIXL=1", "-D", "HeatFiles=0", "-D", "Version=0.1.0",  # noqa: S607
-         "-D", "AppDir=dist/cxsidebar", "-o", str(msi), str(WXS)],
-        check=True, capture_output=True, timeout=60, cwd=tmp_path,  # wixl wants relative paths
+        [
+            "wixl",
+            "-a",
+            "x64",
+            "-D",
+            "WIXL=1",
+            "-D",
+            "HeatFiles=0",
+            "-D",
+            "Version=0.1.0",
+            "-D",
+            "AppDir=dist/cxsidebar",
+            "-o",
+            str(msi),
+            str(WXS),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,  # wixl wants relative paths
     )
     properties = msiinfo("export", msi, "Property")
     assert "ALLUSERS\t1" in properties

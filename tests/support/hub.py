@@ -118,12 +118,14 @@ class HubProcess:
         heartbeat: float = 15.0,
         log_path: Path | None = None,
         extra_args: Sequence[str] = (),
+        summaries: bool = False,
     ) -> None:
+        """`summaries`: off by default, so event sequences stay exact in wire tests."""
         self.db_url = db_url
         self.port = port or free_port()
         self.heartbeat = heartbeat
         self.log_path = log_path
-        self.extra_args = list(extra_args)
+        self.extra_args = list(extra_args) + ([] if summaries else ["--no-summaries"])
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 

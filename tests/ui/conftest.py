@@ -27,7 +27,9 @@ from cxsidebar.core import (
     Reason,
     ReasonKind,
     Speaker,
+    Statement,
     Summary,
+    SummaryProvenance,
     Turn,
 )
 from cxsidebar.ui import MainWindow
@@ -219,6 +221,43 @@ def make_context(
     )
 
 
+def make_structured_summary(**update: Any) -> Summary:
+    """An AI summary of `make_turns(4)` with every section, 1 to 3 statements and citations."""
+    fields: dict[str, Any] = {
+        "kind": "llm",
+        "text": "Charged twice for the March invoice; wants 740 EUR back today.",
+        "created_at": NOW,
+        "version": 2,
+        "issue": Statement(text="Charged twice for the March invoice.", cites=["t0"]),
+        "wants": [
+            Statement(text="A refund of the duplicate 740 EUR charge.", cites=["t2"]),
+            Statement(text="The refund today, not next week.", cites=["t2", "t99"]),
+        ],
+        "bot_tried": [
+            Statement(text="Asked for the last four digits of the card.", cites=["t1"]),
+            Statement(text="Explained refunds above 500 EUR need an agent.", cites=["t3"]),
+        ],
+        "facts": [
+            Statement(text="Card ending 4242.", cites=["t2"]),
+            Statement(text="Amount: 740 EUR, March invoice.", cites=["t0", "t2"]),
+            Statement(text="Third contact about this.", cites=["t2"]),
+        ],
+        "sentiment": Statement(text="Angry (third contact this month).", cites=["t2"]),
+        "next_step": Statement(text="Refund the duplicate charge and confirm.", cites=["t3"]),
+        "provenance": SummaryProvenance(
+            summariser="llm",
+            model="gpt-4o-mini",
+            prompt_version="summary-v1",
+            input_hash="0" * 64,
+            started_at=NOW,
+            took_ms=812.0,
+            dropped_statements=1,
+        ),
+    }
+    fields.update(update)
+    return Summary(**fields)
+
+
 @pytest.fixture
 def samples() -> SimpleNamespace:
     """The sample builders and hostile strings, for test modules."""
@@ -232,6 +271,7 @@ def samples() -> SimpleNamespace:
         profile=make_profile,
         history=make_history,
         context=make_context,
+        structured_summary=make_structured_summary,
     )
 
 

@@ -92,7 +92,8 @@ def test_show_context_fills_every_pane(window, qtbot, samples):
     ]
     assert titles[0] == "Double charge, February invoice"
     assert view.tabs.tabText(TAB_HISTORY) == "History (3)"
-    assert view.summary.kind_label.text() == "AI summary (2025-03-04)"
+    assert view.summary.kind_label.text() == "AI summary"
+    assert view.summary.meta_label.text() == f"v1 · {samples.NOW.astimezone():%Y-%m-%d %H:%M}"
     assert view.summary.text_edit.toPlainText().startswith("Customer was charged twice")
     assert view.summary.text_edit.isReadOnly()
 

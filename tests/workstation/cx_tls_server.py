@@ -16,10 +16,27 @@ BODY = b'{"status": "ok"}'
 def make_certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",  # noqa: S607
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return cert, key
 
@@ -42,9 +59,11 @@ def tls_server(folder: Path) -> Iterator[tuple[str, Path]]:
             except TimeoutError:
                 continue
             conn.settimeout(5)
-            with conn, contextlib.suppress(OSError), context.wrap_socket(
-                conn, server_side=True
-            ) as tls:
+            with (
+                conn,
+                contextlib.suppress(OSError),
+                context.wrap_socket(conn, server_side=True) as tls,
+            ):
                 tls.recv(65536)
                 tls.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"

@@ -30,7 +30,7 @@ def test_bad_configuration_stops_before_anything_starts(monkeypatch, capsys):
 def test_a_bad_user_settings_file_names_the_file(tmp_path, capsys):
     user_file = tmp_path / "xdg_config_home" / "cxsidebar" / "settings.toml"
     user_file.parent.mkdir(parents=True)
-    user_file.write_text('queues = 5\n', encoding="utf-8")
+    user_file.write_text("queues = 5\n", encoding="utf-8")
     assert run(["--hub-url", "https://hub.example"]) == 2
     assert f"{user_file}: key 'queues'" in capsys.readouterr().err
 

@@ -70,7 +70,9 @@ def test_an_unreachable_hub_fails_with_the_reason(tmp_path):
 
     url = f"http://127.0.0.1:{free_port()}"
     checks = run_checks(
-        Settings(hub_url=url, db_path=tmp_path / "s.sqlite3"), "t", timeout=2.0,
+        Settings(hub_url=url, db_path=tmp_path / "s.sqlite3"),
+        "t",
+        timeout=2.0,
         tray=lambda: FIXED_TRAY,
     )
     reach = next(c for c in checks if c.name == "hub reachable")
@@ -130,19 +132,25 @@ def test_tray_is_a_warning_offscreen(qapp):
 
 
 def _doctor(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith("CXSIDEBAR_")
-    } | {
-        "HOME": str(tmp_path / "home"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    } | env
+    environ = (
+        {k: v for k, v in os.environ.items() if not k.startswith("CXSIDEBAR_")}
+        | {
+            "HOME": str(tmp_path / "home"),
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "QT_QPA_PLATFORM": "offscreen",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        }
+        | env
+    )
     return subprocess.run(
         [sys.executable, "-m", "cxsidebar", *args, "doctor"],
-        env=environ, capture_output=True, text=True, timeout=60, check=False,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -50,13 +50,9 @@ class InferenceRules:
         if not 0 <= self.low_confidence <= 1:
             raise ValueError(f"low_confidence: expected 0 to 1, got {self.low_confidence}")
         if not -1 <= self.negative_sentiment <= 1:
-            raise ValueError(
-                f"negative_sentiment: expected -1 to 1, got {self.negative_sentiment}"
-            )
+            raise ValueError(f"negative_sentiment: expected -1 to 1, got {self.negative_sentiment}")
         if self.payment_threshold < 0:
-            raise ValueError(
-                f"payment_threshold: expected 0 or more, got {self.payment_threshold}"
-            )
+            raise ValueError(f"payment_threshold: expected 0 or more, got {self.payment_threshold}")
 
 
 def _norm(text: str) -> str:

@@ -31,8 +31,11 @@ MAPPING = (
     ("events[event=user].parse_data.intent.name", "transcript[].intent"),
     ("events[event=user].parse_data.intent.confidence", "transcript[].confidence"),
     ("events[event=bot].text", "transcript[].text, speaker bot"),
-    ("events[event=action].name", "transcript[].text 'action: NAME', speaker system "
-     "(not action_listen, action_session_start or utter_*)"),
+    (
+        "events[event=action].name",
+        "transcript[].text 'action: NAME', speaker system "
+        "(not action_listen, action_session_start or utter_*)",
+    ),
     ("events[].timestamp", "transcript[].at; the last one is created_at"),
     ("latest_input_channel", "channel (voice for voice connectors, else chat)"),
     ("active_loop.name", "bot.flow (else the last customer intent)"),

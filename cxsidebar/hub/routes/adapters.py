@@ -20,6 +20,7 @@ from cxsidebar.hub.errors import HubError, error_responses
 from cxsidebar.hub.intake import accept_signed
 from cxsidebar.hub.routes.escalations import ESCALATION_BODY
 from cxsidebar.hub.settings import HubSettings
+from cxsidebar.hub.summary_jobs import summarise_later
 
 router = APIRouter(prefix="/v1/adapters", tags=["adapters"])
 
@@ -51,6 +52,8 @@ async def post_platform_escalation(
     settings: HubSettings = request.app.state.settings
     body = await request.body()  # capped by BodyLimitMiddleware before any parsing
     parse = partial(adapt, adapter, config=settings.adapters)
-    return await run_in_threadpool(
+    accepted = await run_in_threadpool(
         accept_signed, storage, settings, body, request.headers, parse
     )
+    summarise_later(request.app, accepted.id)
+    return accepted

@@ -18,6 +18,7 @@ from cxsidebar.hub.errors import HubError, error_responses
 from cxsidebar.hub.intake import accept_signed
 from cxsidebar.hub.schemas import QueueList
 from cxsidebar.hub.storage import AlreadyClaimedError, UnknownEscalationError
+from cxsidebar.hub.summary_jobs import summarise_later
 
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
 
@@ -56,9 +57,11 @@ ESCALATION_BODY: dict[str, Any] = {
 async def post_escalation(request: Request, storage: StorageDep) -> EscalationAccepted:
     """Answered after the escalation and its event are committed."""
     body = await request.body()  # capped by BodyLimitMiddleware before any parsing
-    return await run_in_threadpool(
+    accepted = await run_in_threadpool(
         accept_signed, storage, request.app.state.settings, body, request.headers
     )
+    summarise_later(request.app, accepted.id)
+    return accepted
 
 
 @router.get(

@@ -1,0 +1,298 @@
+"""The summary tab: a structured, cited summary of the conversation.
+
+One title per non-empty section, each statement as a plain-text label followed
+by citation chips ("#3") that ask for the cited transcript turn. The summary is
+untrusted (a model wrote it from customer text): every string goes through
+`clip` into `Qt.PlainText` labels; the plain `text` of a summary without
+sections goes into a read-only QPlainTextEdit.
+
+The body is rebuilt once per summary (at most `MAX_STATEMENTS` rows), never per turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cxsidebar.core import Statement, Summary, SummaryState, clean_text
+
+from .context import is_dark
+from .text import clip, dim, plain_label
+
+KIND_NAMES = {"llm": "AI summary", "extractive": "Key lines from the transcript"}
+# The UI's own section titles, in reading order (the keys of `Summary.statements()`).
+SECTION_TITLES = {
+    "issue": "Issue",
+    "wants": "The customer wants",
+    "bot_tried": "The bot already tried",
+    "facts": "Already given — do not ask again",
+    "sentiment": "Sentiment",
+    "next_step": "Suggested next step",
+}
+MAX_STATEMENTS = 40
+MAX_CHIPS = 6  # per statement; the rest are counted ("+3")
+STATEMENT_LIMIT = 600  # characters, as the schema allows
+NO_SUMMARY = "No summary yet"
+NOT_ENOUGH = "Not enough conversation to summarise."
+_CHIP = (
+    "QToolButton { border: 1px solid palette(mid); border-radius: 8px; padding: 0px 6px;"
+    " color: palette(link); } QToolButton:hover, QToolButton:focus"
+    " { border-color: palette(highlight); }"
+)
+_NOTICE = "QLabel {{ background: {bg}; color: {fg}; border-radius: 4px; padding: 4px 8px; }}"
+NOTICE_COLOURS = (("#fef7e0", "#7a4f01"), ("#4a3b12", "#fde293"))  # light, dark
+
+
+def header_text(summary: Summary) -> str:
+    """`AI summary` or `Key lines from the transcript` (another kind, cleaned)."""
+    return KIND_NAMES.get(summary.kind, clip(summary.kind, 60)) or "Summary"
+
+
+def meta_text(summary: Summary) -> str:
+    """`v2 · 2025-03-04 14:03 · model x · 1 unsupported statement dropped`."""
+    parts = [f"v{summary.version}"]
+    if summary.created_at is not None:
+        local = summary.created_at.astimezone()
+        parts.append(f"{local:%Y-%m-%d %H:%M}")
+    provenance = summary.provenance
+    if provenance is not None:
+        if provenance.model and summary.kind == "llm":
+            parts.append(clip(provenance.model, 60))
+        dropped = provenance.dropped_statements
+        if dropped:
+            parts.append(f"{dropped} unsupported statement{'s' if dropped != 1 else ''} dropped")
+    return " · ".join(parts)
+
+
+def fallback_text(summary: Summary) -> str:
+    reason = summary.provenance.fallback_reason if summary.provenance else None
+    if not reason:
+        return ""
+    return f"AI summary unavailable: {clip(reason, 300)} — showing key lines instead"
+
+
+class SummaryPane(QWidget):
+    """The summary's sections with citation chips, its kind and version, and "Regenerate".
+
+    `turn_requested(turn_id)` asks to show a cited turn; `regenerate_requested()`
+    asks for a new summary version (the pane then waits: `set_pending`).
+    """
+
+    turn_requested = Signal(str)
+    regenerate_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Summary")
+        self.kind_label = plain_label(name="Summary kind")
+        self.kind_label.setStyleSheet("font-weight: bold;")
+        self.meta_label = dim(plain_label(name="Summary version and time", elide=True))
+        self.regenerate_button = QPushButton("Regenerate", self)
+        self.regenerate_button.setAccessibleName("Regenerate the summary")
+        self.regenerate_button.setAccessibleDescription("Ctrl+Shift+G")
+        self.regenerate_button.clicked.connect(self.request_regenerate)
+        self.status_label = plain_label(name="Regenerate status", wrap=True)
+        self.notice_label = plain_label(name="Summary notice", wrap=True)
+        self.state_label = plain_label(NOT_ENOUGH, name="Summary state", wrap=True)
+        dim(self.state_label)
+        self.text_edit = QPlainTextEdit(self)  # a summary that has only plain text
+        self.text_edit.setReadOnly(True)
+        self.text_edit.setAccessibleName("Summary text")
+        self.text_edit.setTabChangesFocus(True)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setAccessibleName("Summary sections")
+        self.section_labels: list[QLabel] = []
+        self.statement_labels: list[QLabel] = []
+        self.chips: list[QToolButton] = []
+        self._pending = False
+        self._available = False
+        self._shown: tuple[Summary | None, list[int | None]] | None = None
+
+        header = QHBoxLayout()
+        header.addWidget(self.kind_label)
+        header.addWidget(self.meta_label, 1)
+        header.addWidget(self.regenerate_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.notice_label)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.text_edit, 1)
+        layout.addWidget(self.scroll_area, 1)
+        self.set_summary(None)
+
+    # -- what the view shows ----------------------------------------------------------------
+
+    def set_summary(
+        self, summary: Summary | None, positions: Mapping[str, int] | None = None
+    ) -> None:
+        """Show `summary`; `positions` maps the transcript's turn ids to their 1-based place.
+
+        Citations of turns not in `positions` get no chip.
+        """
+        positions = positions or {}
+        self._pending = False
+        self.status_label.setVisible(False)
+        self._update_button()
+        cited = [
+            positions.get(c) for _, s in (summary.statements() if summary else []) for c in s.cites
+        ]
+        if self._shown is not None and self._shown == (summary, cited):
+            return  # the same summary again (a live turn refetched the context): keep it
+        self._shown = (summary, cited)
+        statements = summary.statements() if summary is not None else []
+        ready = summary is not None and summary.state is not SummaryState.NOT_ENOUGH_CONVERSATION
+        plain = clean_text(summary.text) if summary is not None and ready and not statements else ""
+        if summary is None or (ready and not statements and not plain.strip()):
+            self.kind_label.setText(NO_SUMMARY)
+            self.meta_label.setText("")
+        else:
+            self.kind_label.setText(header_text(summary))
+            self.meta_label.setText(meta_text(summary))
+        notice = fallback_text(summary) if summary is not None else ""
+        self.notice_label.setText(notice)
+        self.notice_label.setVisible(bool(notice))
+        self.state_label.setVisible(summary is not None and not ready)
+        self.text_edit.setPlainText(plain)
+        self.text_edit.setVisible(bool(plain.strip()))
+        self._build(statements if ready else [], positions)
+        self.scroll_area.setVisible(bool(self.statement_labels))
+        self._paint()
+        self._update_button()
+
+    def set_available(self, available: bool) -> None:
+        """Whether there is an escalation whose summary can be regenerated."""
+        self._available = available
+        if not available:
+            self._pending = False
+            self.status_label.setVisible(False)
+        self._update_button()
+
+    def request_regenerate(self) -> bool:
+        """Ask for a new version (the button or Ctrl+Shift+G); False while one is pending."""
+        if not self.regenerate_button.isEnabled():
+            return False
+        self.set_pending()
+        self.regenerate_requested.emit()
+        return True
+
+    def set_pending(self) -> None:
+        self._pending = True
+        self.status_label.setText("Regenerating the summary…")
+        self.status_label.setStyleSheet("")
+        self.status_label.setVisible(True)
+        self._update_button()
+
+    def set_failed(self, message: str) -> None:
+        self._pending = False
+        self.status_label.setText(
+            f"Could not regenerate the summary: {clip(message, 500, single_line=False)}"
+        )
+        self.status_label.setStyleSheet("color: #c5221f; font-weight: bold;")
+        self.status_label.setVisible(True)
+        self._update_button()
+
+    @property
+    def pending(self) -> bool:
+        return self._pending
+
+    def apply_look(self) -> None:
+        """Light ⇄ dark: restyle the notice."""
+        self._paint()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._paint()
+
+    def shown_statements(self) -> list[tuple[str, str]]:
+        """(section title, statement text) as shown, in order."""
+        out: list[tuple[str, str]] = []
+        for label in self.statement_labels:
+            out.append((str(label.property("section")), label.text()))
+        return out
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _update_button(self) -> None:
+        self.regenerate_button.setEnabled(self._available and not self._pending)
+
+    def _paint(self) -> None:
+        bg, fg = NOTICE_COLOURS[is_dark(self)]
+        self.notice_label.setStyleSheet(_NOTICE.format(bg=bg, fg=fg))
+
+    def _build(self, statements: list[tuple[str, Statement]], positions: Mapping[str, int]) -> None:
+        """A new body for the scroll area (setWidget deletes the old one, and its chips)."""
+        self.section_labels, self.statement_labels, self.chips = [], [], []
+        body = QWidget()
+        body.setAccessibleName("Summary sections")
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 4, 0)
+        layout.setSpacing(4)
+        previous = ""
+        for section, statement in statements[:MAX_STATEMENTS]:
+            title = SECTION_TITLES.get(section, clip(section, 60))
+            if section != previous:
+                heading = plain_label(title, name=f"Section: {title}")
+                heading.setStyleSheet("font-weight: bold;")
+                if previous:
+                    heading.setContentsMargins(0, 8, 0, 0)
+                layout.addWidget(heading)
+                self.section_labels.append(heading)
+                previous = section
+            layout.addLayout(self._row(title, statement, positions))
+        layout.addStretch(1)
+        self.scroll_area.setWidget(body)
+        previous_widget: QWidget = self.regenerate_button
+        for chip in self.chips:  # chips come right after "Regenerate" in the Tab order
+            QWidget.setTabOrder(previous_widget, chip)
+            previous_widget = chip
+
+    def _row(self, title: str, statement: Statement, positions: Mapping[str, int]) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setContentsMargins(8, 0, 0, 0)
+        row.setSpacing(4)
+        text = clip(statement.text, STATEMENT_LIMIT, single_line=False)
+        label = plain_label(text, name=f"{title} statement", wrap=True, selectable=True)
+        label.setProperty("section", title)
+        row.addWidget(label, 1)
+        self.statement_labels.append(label)
+        cited = [c for c in dict.fromkeys(statement.cites) if c in positions]
+        for turn_id in cited[:MAX_CHIPS]:
+            row.addWidget(self._chip(turn_id, positions[turn_id]), 0, Qt.AlignmentFlag.AlignTop)
+        if len(cited) > MAX_CHIPS:
+            more = dim(plain_label(f"+{len(cited) - MAX_CHIPS}", name="More citations"))
+            row.addWidget(more, 0, Qt.AlignmentFlag.AlignTop)
+        return row
+
+    def _chip(self, turn_id: str, position: int) -> QToolButton:
+        chip = QToolButton()
+        chip.setText(f"#{position}")
+        chip.setAccessibleName(f"Go to turn {position}")
+        chip.setCursor(Qt.CursorShape.PointingHandCursor)
+        chip.setAutoRaise(True)
+        chip.setStyleSheet(_CHIP)
+        chip.setProperty("turn_id", turn_id)
+        chip.clicked.connect(self._chip_clicked)
+        self.chips.append(chip)
+        return chip
+
+    def _chip_clicked(self) -> None:
+        chip = self.sender()
+        if isinstance(chip, QToolButton):
+            self.turn_requested.emit(str(chip.property("turn_id")))
