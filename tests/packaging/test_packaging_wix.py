@@ -52,7 +52,7 @@ def test_properties_land_in_the_machine_configuration_and_autostart_is_optional(
 
 def msiinfo(command: str, msi: Path, *args: str) -> str:
     return subprocess.run(
-        ["msiinfo", command, str(msi), *args],  # noqa: S607 (a system tool, found on PATH)
+        ["msiinfo", command, str(msi), *args],
         check=True,
         capture_output=True,
         text=True,
