@@ -175,6 +175,11 @@ class SummaryPane(QWidget):
         self._paint()
         self._update_button()
 
+    @property
+    def summary(self) -> Summary | None:
+        """The summary on show, or None."""
+        return self._shown[0] if self._shown is not None else None
+
     def set_available(self, available: bool) -> None:
         """Whether there is an escalation whose summary can be regenerated."""
         self._available = available
