@@ -46,6 +46,7 @@ from cxsidebar.startup import (
     self_test,
     setup_logging,
 )
+from cxsidebar.store import StoreLocationError, check_local
 from cxsidebar.ui import MainWindow
 
 log = logging.getLogger("cxsidebar")
@@ -366,6 +367,18 @@ def run_sidebar(settings: Settings, *, instance: SingleInstance | None = None) -
         return 0
     log.info("cxsidebar %s started (instance %s)", __version__, instance.name)
     try:
+        try:
+            check_local(settings.db_path)
+        except StoreLocationError as exc:  # before anything is written or shown
+            log.error("%s", exc)
+            print(f"cxsidebar: {exc}", file=sys.stderr)
+            box = QMessageBox(
+                QMessageBox.Icon.Critical, "cxsidebar", "", QMessageBox.StandardButton.Ok
+            )
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setText(str(exc))
+            box.exec()
+            return 2
         store = TokenStore()
         token = ask_token(settings, store)
         if token is None:

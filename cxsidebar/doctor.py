@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TextIO
 
 import httpx
@@ -22,32 +22,7 @@ import httpx
 from cxsidebar.client import HubAuthError, HubClient, HubClientError, describe_transport_error
 from cxsidebar.netconfig import http_options
 from cxsidebar.settings import Settings, SettingsError
-
-# Filesystem types that SQLite's locking and WAL cannot trust.
-NETWORK_FS = frozenset(
-    {
-        "nfs",
-        "nfs4",
-        "cifs",
-        "smb3",
-        "smbfs",
-        "ncpfs",
-        "afs",
-        "9p",
-        "ceph",
-        "glusterfs",
-        "lustre",
-        "gpfs",
-        "davfs",
-        "fuse.sshfs",
-        "fuse.glusterfs",
-        "fuse.davfs2",
-        "fuse.rclone",
-        "fuse.s3fs",
-        "fuse.cephfs",
-    }
-)
-DRIVE_REMOTE = 4  # GetDriveTypeW
+from cxsidebar.store import is_network_path
 
 
 class Status(enum.Enum):
@@ -65,41 +40,6 @@ class Check:
 
 
 # -- the local disk ---------------------------------------------------------------------------
-
-
-def filesystem_type(path: Path, mounts: Path = Path("/proc/mounts")) -> str | None:
-    """The type of the filesystem holding `path`, from a /proc/mounts-style file."""
-    try:
-        lines = mounts.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    target = PurePath(os.path.abspath(path))
-    best: tuple[int, str] | None = None
-    for line in lines:
-        parts = line.split()
-        if len(parts) < 3:
-            continue
-        point = PurePath(parts[1].replace("\\040", " "))
-        if (target == point or point in target.parents) and (
-            best is None or len(point.parts) > best[0]
-        ):
-            best = (len(point.parts), parts[2])
-    return best[1] if best else None
-
-
-def is_network_path(path: Path, mounts: Path = Path("/proc/mounts")) -> tuple[bool, str]:
-    """(True, why) when `path` is on a network filesystem or drive."""
-    if sys.platform == "win32":
-        import ctypes
-
-        text = str(path.resolve())
-        if text.startswith("\\\\"):
-            return True, "a UNC path"
-        root = os.path.splitdrive(text)[0] + "\\"
-        kind = ctypes.windll.kernel32.GetDriveTypeW(root)  # type: ignore[attr-defined]
-        return kind == DRIVE_REMOTE, f"drive {root} (type {kind})"
-    fs = filesystem_type(path, mounts)
-    return fs in NETWORK_FS, f"filesystem {fs or 'unknown'}"
 
 
 def check_database(db_path: Path, mounts: Path = Path("/proc/mounts")) -> Check:

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from cxsidebar.core import Rating, RatingResult, SyncState
 
+from ._location import PROC_MOUNTS, check_local
 from ._schema import migrations
 
 BUSY_TIMEOUT_MS = 5000
@@ -54,9 +55,11 @@ class OutboxBatch:
 
 
 class LocalStore:
-    def __init__(self, path: Path, *, clock: Clock = _utcnow) -> None:
+    def __init__(self, path: Path, *, clock: Clock = _utcnow, mounts: Path = PROC_MOUNTS) -> None:
+        """`mounts`: a /proc/mounts-style file, for tests of the network-disk refusal."""
         self.path = Path(path)
         self._clock = clock
+        check_local(self.path, mounts)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         try:

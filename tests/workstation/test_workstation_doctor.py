@@ -14,12 +14,11 @@ from cxsidebar.doctor import (
     Check,
     Status,
     check_database,
-    filesystem_type,
-    is_network_path,
     report,
     run_checks,
 )
 from cxsidebar.settings import Settings
+from cxsidebar.store import filesystem_type, is_network_path
 
 FIXED_TRAY = Check("system tray", Status.PASS, "stubbed")
 
