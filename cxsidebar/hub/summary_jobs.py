@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
 
@@ -44,14 +44,10 @@ class SummaryJobs:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="summary")
         self._lock = threading.Lock()
         self._last_run: dict[str, float] = {}
-        self._pending: set[Future[None]] = set()
 
     def submit(self, escalation_id: str, *, again: bool = False) -> None:
         """Summarise in the background; without `again`, only if it has no summary yet."""
-        with self._lock:
-            future = self._pool.submit(self._run, escalation_id, again)
-            self._pending.add(future)
-        future.add_done_callback(self._done)
+        self._pool.submit(self._run, escalation_id, again)
 
     def regenerate(self, escalation_id: str) -> float | None:
         """Queue a new version; None if queued, else the seconds to wait before asking again."""
@@ -63,26 +59,9 @@ class SummaryJobs:
         self.submit(escalation_id, again=True)
         return None
 
-    def idle(self, timeout: float) -> bool:
-        """Wait until no job is running (tests and shutdown); False on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                pending = list(self._pending)
-            if not pending:
-                return True
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            pending[0].exception(timeout=remaining)
-
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.service.close()
-
-    def _done(self, future: Future[None]) -> None:
-        with self._lock:
-            self._pending.discard(future)
 
     def _run(self, escalation_id: str, again: bool) -> None:
         try:

@@ -11,7 +11,7 @@ model wrote, so the stored summary reads naturally and nothing was sent.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cxsidebar.core import CustomerRef, Profile
@@ -121,9 +121,6 @@ class Redactor:
             text = self._sub(pattern, "ID", text)
         text = self._sub(_PHONE, "PHONE", text, lambda v: 9 <= sum(c.isdigit() for c in v) <= 15)
         return text
-
-    def redact_all(self, texts: Iterable[str]) -> list[str]:
-        return [self.redact(t) for t in texts]
 
     def restore(self, text: str) -> str:
         return re.sub(
