@@ -4,6 +4,7 @@
 # Environment: PYTHON (default .venv/bin/python), OUT (default build/installer),
 # DEB_COMPRESSION (xz, the default, is smallest; gzip is about 4× faster for tests).
 set -euo pipefail
+trap 'echo "build-linux.sh: line $LINENO exited $?" >&2' ERR
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -11,7 +12,8 @@ OUT=$(realpath -m "${OUT:-build/installer}")
 COMPRESSION=${DEB_COMPRESSION:-xz}
 version=$("$PYTHON" -c 'import cxsidebar; print(cxsidebar.__version__)')
 arch=$(dpkg --print-architecture)
-glibc=$(ldd --version | head -1 | grep -oE '[0-9]+\.[0-9]+$')
+# getconf answers in one line; `ldd --version | head -1` dies of SIGPIPE under pipefail.
+glibc=$(getconf GNU_LIBC_VERSION | awk '{print $2}')
 
 echo "== PyInstaller onedir bundle (cxsidebar $version)" >&2
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
