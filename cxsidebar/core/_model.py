@@ -196,6 +196,9 @@ class EscalationContext(_Frozen):
     profile: Profile | None = None
     history: list[HistoryItem] = Field(default_factory=list)
     summary: Summary | None = None
+    # A content hash of what the agent is shown (escalation, profile, history), so a
+    # rating can name the exact context it judged and a supervisor can open it again.
+    context_version: Annotated[str, Field(max_length=64)] | None = None
 
 
 class QueueItem(_Frozen):
@@ -247,8 +250,44 @@ class RatingParts(_Frozen):
     history: Score | None = None
 
 
+class Repeated(StrEnum):
+    """What the agent had to ask the customer again."""
+
+    ACCOUNT_ID = "account_id"
+    ORDER_NUMBER = "order_number"
+    ISSUE_DESCRIPTION = "issue_description"
+    IDENTITY_VERIFICATION = "identity_verification"
+    OTHER = "other"
+
+
+class Problem(StrEnum):
+    """What was wrong with the context."""
+
+    INACCURATE = "inaccurate"
+    MISSING = "missing"
+    TOO_LONG = "too_long"
+    IRRELEVANT = "irrelevant"
+    OUTDATED = "outdated"
+
+
+class Outcome(StrEnum):
+    """How the contact ended, set at wrap-up: first-contact resolution is reported from it."""
+
+    RESOLVED = "resolved"
+    FOLLOW_UP = "follow_up"
+    TRANSFERRED = "transferred"
+
+
+Millis = Annotated[int, Field(ge=0, le=7 * 24 * 3600 * 1000)]
+
+
 class Rating(_Frozen):
-    """An agent's verdict on the context of one escalation."""
+    """An agent's verdict on the context of one escalation.
+
+    One current rating per (escalation, agent). An edit after the rating synced is a
+    new rating whose `supersedes` names the one it replaces; the hub keeps both and
+    counts only the newest.
+    """
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4)  # made by the client, the sync key
     escalation_id: ShortText
@@ -256,7 +295,16 @@ class Rating(_Frozen):
     overall: Score
     parts: RatingParts = Field(default_factory=RatingParts)
     customer_repeated: bool = False
+    repeated: list[Repeated] = Field(default_factory=list, max_length=len(Repeated))
+    problems: list[Problem] = Field(default_factory=list, max_length=len(Problem))
     comment: Annotated[str, Field(max_length=4000)] = ""
+    outcome: Outcome | None = None
+    # Recorded by the sidebar, not typed by the agent.
+    first_action_ms: Millis | None = None  # pop painted → the agent's first action
+    rate_ms: Millis | None = None  # pop painted → rating saved
+    context_version: Annotated[str, Field(max_length=64)] | None = None  # EscalationContext's
+    summary_version: Annotated[int, Field(ge=1)] | None = None  # the summary shown, if any
+    supersedes: uuid.UUID | None = None
 
 
 class RatingBatch(_Frozen):
