@@ -1,8 +1,8 @@
 """`./dev bench` (or `python -m benchmarks`): run every benchmark and print its figures.
 
 `python -m benchmarks NAME [ARGS]` runs one (screen_pop, ui_transcript, startup,
-summary_speed, summary_eval) with its own arguments; `python -m benchmarks [ARGS]` runs
-them all, passing ARGS to screen_pop.
+summary_speed, summary_eval, fanout, ratings, ...) with its own arguments;
+`python -m benchmarks [ARGS]` runs them all, passing ARGS to screen_pop.
 """
 
 from __future__ import annotations
@@ -10,7 +10,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from benchmarks import screen_pop, startup, summary_eval, summary_speed, ui_transcript
+from benchmarks import (
+    fanout,
+    ratings,
+    reports,
+    review_ui,
+    screen_pop,
+    startup,
+    summary_eval,
+    summary_speed,
+    ui_transcript,
+)
 
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "screen_pop": screen_pop.main,
@@ -18,6 +28,10 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "startup": startup.main,
     "summary_speed": summary_speed.main,
     "summary_eval": summary_eval.main,
+    "fanout": fanout.main,
+    "reports": reports.main,
+    "ratings": ratings.main,
+    "review_ui": review_ui.main,
 }
 
 

@@ -14,15 +14,19 @@ import logging
 import sys
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from cxsidebar import __version__, doctor
-from cxsidebar.client import NetworkWorker, Tuning
+# Start-up time: only what the window needs is imported here. The network layer
+# (httpx, sqlite-utils, the store), the keystore and the doctor load later, off the
+# GUI thread (cxsidebar.boot) or when their command runs.
+from cxsidebar import __version__
+from cxsidebar.boot import Boot, FirstPaint, make_worker
 from cxsidebar.core import (
     ClaimInfo,
     ConnectionState,
@@ -31,11 +35,11 @@ from cxsidebar.core import (
     HubEvent,
     Identity,
     QueueItem,
+    Rating,
+    SummaryProgress,
     SyncState,
     UpdatedInfo,
 )
-from cxsidebar.credentials import TokenStore
-from cxsidebar.netconfig import http_options
 from cxsidebar.settings import Settings, SettingsError, default_log_dir, load_settings, schema
 from cxsidebar.single import SingleInstance
 from cxsidebar.startup import (
@@ -46,8 +50,13 @@ from cxsidebar.startup import (
     self_test,
     setup_logging,
 )
-from cxsidebar.store import StoreLocationError, check_local
 from cxsidebar.ui import MainWindow
+from cxsidebar.ui.insight import sla_targets
+from cxsidebar.window_memory import load_state, restore_window, save_state, state_file, window_state
+
+if TYPE_CHECKING:
+    from cxsidebar.client import NetworkWorker, Tuning
+    from cxsidebar.credentials import TokenStore
 
 log = logging.getLogger("cxsidebar")
 
@@ -67,6 +76,7 @@ class _Bridge(QObject):
     rating_save_failed = Signal(object, str)
     sync = Signal(object)
     summary_regenerate_failed = Signal(str, str)
+    summary_progress = Signal(object)
 
     def on_connection(self, state: ConnectionState, detail: str) -> None:
         self.connection.emit(state, detail)
@@ -104,6 +114,9 @@ class _Bridge(QObject):
     def on_summary_regenerate_failed(self, escalation_id: str, message: str) -> None:
         self.summary_regenerate_failed.emit(escalation_id, message)
 
+    def on_summary_progress(self, progress: SummaryProgress) -> None:
+        self.summary_progress.emit(progress)
+
 
 class Sidebar(QObject):
     """One running sidebar: its window, its network worker and the wiring between them."""
@@ -115,35 +128,45 @@ class Sidebar(QObject):
         window: MainWindow | None = None,
         worker: NetworkWorker | None = None,
         tuning: Tuning | None = None,
+        worker_factory: Callable[[str], NetworkWorker] | None = None,
     ) -> None:
+        """`worker`: a made one (tests); else `worker_factory(token)` or the real one."""
         super().__init__()
         self.settings = settings
         self.bridge = _Bridge()
         self.window = window or MainWindow()
         self.window.set_pop_mode(settings.pop)
         self.window.set_color_scheme(settings.color_scheme)
-        self.worker = worker or NetworkWorker(
-            self.bridge,
-            hub_url=settings.hub_url,
-            token=settings.token,
-            store=settings.db_path,
-            queues=settings.queues,
-            tuning=tuning,
-            **http_options(settings).as_kwargs(),  # type: ignore[arg-type]
-        )
+        self.window.set_sla_targets(sla_targets(voice=settings.sla_voice, chat=settings.sla_chat))
+        self.window.set_max_open(settings.max_open)
+        self.window.set_repeat_days(settings.repeat_days)
+        self.window.set_arrival_sound(settings.arrival_sound)
+        # None until started: `start()` makes it at once, `start_after_paint()` on a boot thread.
+        self.worker: NetworkWorker | None = worker
+        self._tuning = tuning
+        self._waiting: list[Callable[[NetworkWorker], object]] = []  # asked before it ran
+        self._worker_factory = worker_factory
+        self.boot = Boot(settings, self._make_worker)
+        self.boot.ready.connect(self._worker_ready)
         self._agent_name: str | None = None
         self._current: str | None = None
         self.connection_state = ConnectionState.CONNECTING
         self.last_sync: SyncState | None = None
+        from cxsidebar.account import Account
+        from cxsidebar.ui.rating_stamp import RatingStamp
+
+        self.stamp = RatingStamp(self.window)  # the timings and versions a rating records
+        self.account = Account(settings, self.window, self.on_worker, self._token_store)
         self._connect_signals()
 
     def _connect_signals(self) -> None:
         w, b = self.window, self.bridge
         w.context_requested.connect(self._request_context)
-        w.claim_requested.connect(self.worker.claim)
-        w.rating_submitted.connect(self.worker.save_rating)
+        w.claim_requested.connect(self._claim)
+        w.rating_submitted.connect(self._save_rating)
+        w.quit_requested.connect(QApplication.quit)
         w.contact_revealed.connect(self._log_contact_revealed)
-        w.summary_regenerate_requested.connect(self.worker.regenerate_summary)
+        w.summary_regenerate_requested.connect(self._regenerate_summary)
         b.connection.connect(w.set_connection)
         b.identity.connect(self._on_identity)
         b.snapshot.connect(w.set_queue)
@@ -156,17 +179,69 @@ class Sidebar(QObject):
         b.rating_save_failed.connect(w.rating_save_failed)
         b.sync.connect(w.set_sync)
         b.summary_regenerate_failed.connect(w.summary_regenerate_failed)
+        b.summary_progress.connect(w.show_summary_progress)
+        w.review_opened.connect(self._open_review)
         b.connection.connect(self._remember_connection)
         b.sync.connect(self._remember_sync)
 
     def start(self) -> None:
+        """Show the window and start the network worker before returning."""
         self.window.show()
+        if self.worker is None:
+            self._worker_ready(self._make_worker(self.settings.token))
+        assert self.worker is not None
         self.worker.start()
 
-    def stop(self) -> None:
-        self.worker.stop()
+    def start_after_paint(self, token: str = "") -> None:
+        """Show the window; once it painted, start the worker on a boot thread (`boot`)."""
+        FirstPaint(self.window, functools.partial(self.boot.start, token))
+        self.window.show()
 
-    def _remember_connection(self, state: ConnectionState, _detail: str) -> None:
+    def stop(self) -> None:
+        started = self.boot.stop()
+        worker = self.worker or started
+        if worker is not None:
+            worker.stop()
+
+    def on_worker(self, job: Callable[[NetworkWorker], object]) -> None:
+        """Run `job(worker)` now, or as soon as the worker runs (asked while it starts)."""
+        if self.worker is None:
+            self._waiting.append(job)
+        else:
+            job(self.worker)
+
+    def _make_worker(self, token: str) -> NetworkWorker:
+        if self._worker_factory is not None:
+            return self._worker_factory(token)
+        settings = dataclasses.replace(self.settings, token=token)
+        return make_worker(settings, self.bridge, self._tuning)
+
+    def _worker_ready(self, worker: NetworkWorker) -> None:
+        self.worker = worker
+        waiting, self._waiting = self._waiting, []
+        for job in waiting:
+            job(worker)
+
+    def _claim(self, escalation_id: str) -> None:
+        self.on_worker(lambda worker: worker.claim(escalation_id))
+
+    def _save_rating(self, rating: Rating) -> None:
+        stamped = self.stamp.stamp(rating)
+        self.on_worker(lambda worker: worker.save_rating(stamped))
+
+    def _token_store(self) -> TokenStore:
+        if self.boot.token_store is None:
+            from cxsidebar.credentials import TokenStore
+
+            self.boot.token_store = TokenStore()
+        return self.boot.token_store
+
+    def _regenerate_summary(self, escalation_id: str) -> None:
+        self.on_worker(lambda worker: worker.regenerate_summary(escalation_id))
+
+    def _remember_connection(self, state: ConnectionState, detail: str) -> None:
+        if state is not self.connection_state:
+            log.info("hub connection: %s%s", state.value, f" ({detail})" if detail else "")
         self.connection_state = state
 
     def _remember_sync(self, state: SyncState) -> None:
@@ -178,16 +253,24 @@ class Sidebar(QObject):
 
     def _request_context(self, escalation_id: str) -> None:
         self._current = escalation_id
-        self.worker.fetch_context(escalation_id)
+        self.on_worker(lambda worker: worker.fetch_context(escalation_id))
 
     def _on_context(self, context: EscalationContext) -> None:
         # Answers can cross: show only the escalation the agent looks at now.
         if context.escalation.id == self._current:
             self.window.show_context(context)
+            self.stamp.shown(context)
+            log.info("escalation %s shown", context.escalation.id)
 
     def _on_identity(self, identity: Identity) -> None:
         self._agent_name = identity.name
         self.window.set_agent_name(identity.name)
+        self.window.set_review_available(identity.role in ("supervisor", "admin"))
+
+    def _open_review(self, view: QWidget) -> None:
+        from cxsidebar.review_wiring import open_review  # lazy: only supervisors open Review
+
+        self.review = open_review(view, lambda: self.worker, self)  # type: ignore[arg-type]
 
     def _on_claimed(self, info: ClaimInfo) -> None:
         self.window.mark_claimed(info, True)
@@ -202,7 +285,7 @@ class Sidebar(QObject):
         elif event.type is EventType.UPDATED:
             assert isinstance(event.data, UpdatedInfo)
             if event.data.escalation_id == self._current:
-                self.worker.fetch_context(event.data.escalation_id)
+                self._request_context(event.data.escalation_id)
 
 
 def _install_error_hooks() -> None:
@@ -334,6 +417,8 @@ def run(argv: Sequence[str]) -> int:
         settings = load_settings(args.config, overrides=overrides)
     except SettingsError as exc:
         if args.command == "doctor":
+            from cxsidebar import doctor
+
             return doctor.report(doctor.config_failure(exc), sys.stdout)
         print(f"cxsidebar: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -342,11 +427,16 @@ def run(argv: Sequence[str]) -> int:
     logs = setup_logging(default_log_dir(), settings.log_level, console=args.command is None)
     try:
         if args.command == "doctor":
+            from cxsidebar import doctor
+            from cxsidebar.credentials import TokenStore
+
             token = settings.token or TokenStore().load(settings.hub_url)
             return doctor.report(doctor.run_checks(settings, token), sys.stdout)
         if args.command == "settings":
             return run_settings_dialog(settings)
         if args.command == "sign-out":
+            from cxsidebar.credentials import TokenStore
+
             TokenStore().forget(settings.hub_url)
             return 0
         return run_sidebar(settings)
@@ -367,30 +457,63 @@ def run_sidebar(settings: Settings, *, instance: SingleInstance | None = None) -
         return 0
     log.info("cxsidebar %s started (instance %s)", __version__, instance.name)
     try:
-        try:
-            check_local(settings.db_path)
-        except StoreLocationError as exc:  # before anything is written or shown
-            log.error("%s", exc)
-            print(f"cxsidebar: {exc}", file=sys.stderr)
-            box = QMessageBox(
-                QMessageBox.Icon.Critical, "cxsidebar", "", QMessageBox.StandardButton.Ok
-            )
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            box.setText(str(exc))
-            box.exec()
-            return 2
-        store = TokenStore()
-        token = ask_token(settings, store)
-        if token is None:
-            return 2  # the agent cancelled the sign-in
-        sidebar = Sidebar(dataclasses.replace(settings, token=token))
-        refused = RefusedTokenHandler(settings, store)
-        sidebar.bridge.connection.connect(refused.on_connection)
+        # The window paints first; the database check, the keystore and the network
+        # worker follow on the boot thread (cxsidebar.boot), the sign-in dialog over it.
+        sidebar = Sidebar(settings)
+        _Start(app, sidebar)  # owned by the sidebar
+        memory = state_file()  # a small local file, read before the window shows
+        restore_window(sidebar.window, settings, load_state(memory))
         instance.raise_requested.connect(functools.partial(_raise, sidebar.window))
-        sidebar.start()
+        sidebar.start_after_paint()
         try:
             return int(app.exec())
         finally:
+            save_state(memory, window_state(sidebar.window))
             sidebar.stop()
     finally:
         instance.release()
+
+
+class _Start(QObject):
+    """`run_sidebar`'s answers to the boot thread: sign in, give up, or watch the token."""
+
+    def __init__(self, app: QApplication, sidebar: Sidebar) -> None:
+        super().__init__(sidebar)
+        self._app = app
+        self._sidebar = sidebar
+        self._refused: RefusedTokenHandler | None = None
+        sidebar.boot.failed.connect(self._failed)
+        sidebar.boot.token_needed.connect(self._sign_in)
+        sidebar.boot.ready.connect(self._ready)
+
+    def _failed(self, message: str, code: int) -> None:
+        log.error("%s", message)
+        print(f"cxsidebar: {message}", file=sys.stderr)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "cxsidebar",
+            "",
+            QMessageBox.StandardButton.Ok,
+            self._sidebar.window,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(message)
+        box.exec()
+        self._app.exit(code)
+
+    def _sign_in(self) -> None:
+        from cxsidebar.credentials import TokenStore
+
+        boot = self._sidebar.boot
+        boot.token_store = boot.token_store or TokenStore()
+        token = ask_token(self._sidebar.settings, boot.token_store)
+        if token is None:
+            self._app.exit(2)  # the agent cancelled the sign-in
+        else:
+            boot.start(token)
+
+    def _ready(self, _worker: object) -> None:
+        settings, store = self._sidebar.settings, self._sidebar.boot.token_store
+        if store is not None and not settings.token:  # the keystore's token: forget if refused
+            self._refused = RefusedTokenHandler(settings, store)
+            self._sidebar.bridge.connection.connect(self._refused.on_connection)

@@ -69,6 +69,11 @@ class Settings:
     ca_bundle: str = ""
     log_level: str = "INFO"
     autostart: bool = True
+    sla_voice: int = 30  # seconds a call may wait for an agent (phone too)
+    sla_chat: int = 120  # seconds a chat transfer may wait
+    max_open: int = 50  # open escalations the queue lists at once
+    repeat_days: int = 7  # a contact this recent about the same flow or reason is a repeat
+    arrival_sound: bool = False
     origins: Mapping[str, Origin] = field(
         default_factory=dict, compare=False, repr=False, kw_only=True
     )
@@ -179,6 +184,23 @@ def _upper(key: Key, value: Any, source: str) -> str:
     return _as_str(key, value, source).upper()
 
 
+def _whole(low: int, high: int) -> Check:
+    """A whole number in [low, high], from TOML, a registry DWORD or an environment word."""
+
+    def coerce(key: Key, value: Any, source: str) -> int:
+        number = value
+        if isinstance(value, str) and value.strip().isdigit():
+            number = int(value.strip())
+        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+            raise SettingsError(
+                f"{_where(key, source)}: expected a whole number from {low} to {high},"
+                f" got {value!r}"
+            )
+        return number
+
+    return coerce
+
+
 SCHEMA: tuple[Key, ...] = (
     Key(
         "hub_url",
@@ -262,6 +284,46 @@ SCHEMA: tuple[Key, ...] = (
         check=_one_of,
     ),
     Key("autostart", "boolean", "Start the sidebar when the user signs in.", coerce=_as_bool),
+    Key(
+        "sla_voice",
+        "seconds",
+        "How long a voice (or phone) escalation may wait for an agent: its queue countdown"
+        " turns amber at two thirds, red when overdue.",
+        who=ADMIN,
+        coerce=_whole(1, 86_400),
+        check=_whole(1, 86_400),
+    ),
+    Key(
+        "sla_chat",
+        "seconds",
+        "How long a chat escalation may wait for an agent (other channels: one hour).",
+        who=ADMIN,
+        coerce=_whole(1, 86_400),
+        check=_whole(1, 86_400),
+    ),
+    Key(
+        "max_open",
+        "whole number",
+        "Open escalations the queue lists at once; newer ones wait off the list, counted.",
+        who=ADMIN,
+        coerce=_whole(1, 1000),
+        check=_whole(1, 1000),
+    ),
+    Key(
+        "repeat_days",
+        "days",
+        "A CRM contact this many days back about the same bot flow or reason marks the"
+        " escalation as a repeat contact.",
+        who=ADMIN,
+        coerce=_whole(1, 365),
+        check=_whole(1, 365),
+    ),
+    Key(
+        "arrival_sound",
+        "boolean",
+        "Play a short sound when an escalation arrives.",
+        coerce=_as_bool,
+    ),
 )
 
 
@@ -449,6 +511,8 @@ def load_settings(
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(str(value))  # JSON string escapes are valid TOML basic strings

@@ -14,9 +14,8 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from cxsidebar.credentials import TokenStore
 from cxsidebar.settings import (
     USER,
     Locations,
@@ -25,6 +24,9 @@ from cxsidebar.settings import (
     save_user_settings,
     schema,
 )
+
+if TYPE_CHECKING:  # the keystore loads when a token is looked up, not at start
+    from cxsidebar.credentials import TokenStore
 
 log = logging.getLogger("cxsidebar")
 
@@ -42,6 +44,9 @@ SELF_TEST_MODULES = (
     "cxsidebar.client",
     "cxsidebar.doctor",
     "cxsidebar.single",
+    "numpy",  # Review mode's charts: pyqtgraph draws with numpy
+    "pyqtgraph",
+    "cxsidebar.ui.review",
 )
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"

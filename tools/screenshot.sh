@@ -2,6 +2,8 @@
 # Real-window screenshots of the demo under Xvfb, in light and dark:
 #   tools/screenshot.sh                 -> docs/screenshot-light.png and docs/screenshot-dark.png
 #   tools/screenshot.sh OUT.png [SECONDS] [auto|light|dark]   -> one screenshot
+#   tools/screenshot.sh review [OUT.png]  -> docs/screenshot-review.png: a supervisor's Review
+#                                            mode over rated demo escalations (screenshot_review.py)
 # The demo (hub, scripted bot, sidebar) runs with the sidebar's `color_scheme` setting
 # forced, so both pictures come from the same code path an agent's `--color-scheme` takes.
 # Needs Debian's xvfb, x11-apps (xwd), x11-utils (xdpyinfo) and imagemagick (convert).
@@ -61,7 +63,24 @@ PY
     echo "wrote $out ($scheme)"
 }
 
-if [[ $# -ge 1 ]]; then
+shoot_review() {  # shoot_review OUT.png
+    local out=$1
+    local display=:$((90 + RANDOM % 9))
+    local data
+    data=$(mktemp -d)
+    Xvfb "$display" -screen 0 1280x900x24 -nolisten tcp >/dev/null 2>&1 &
+    local xvfb=$!
+    # shellcheck disable=SC2064  # expand now: this call's X server and folder
+    trap "kill $xvfb 2>/dev/null || true; rm -rf '$data'" RETURN
+    for _ in $(seq 50); do DISPLAY=$display xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+    # The script stops by itself: it shoots once the data is in, or gives up after 30 s.
+    DISPLAY=$display XDG_DATA_HOME=$data XDG_RUNTIME_DIR=$data timeout 120 \
+        .venv/bin/python tools/screenshot_review.py "$out" "$data/demo" light
+}
+
+if [[ "${1:-}" == "review" ]]; then
+    shoot_review "${2:-docs/screenshot-review.png}"
+elif [[ $# -ge 1 ]]; then
     shoot "$1" "${2:-20}" "${3:-auto}"
 else
     shoot docs/screenshot-light.png 20 light

@@ -10,6 +10,7 @@ from ._errors import (
     describe_transport_error,
 )
 from ._hub import REQUEST_TIMEOUT, HubClient
+from ._reports import ReportsClient, filter_params
 from ._stream import EventStream, StreamListener
 from ._sync import RatingSync
 from ._worker import NetworkWorker, NetworkWorkerError, Tuning, WorkerListener
@@ -27,10 +28,12 @@ __all__ = [
     "NetworkWorker",
     "NetworkWorkerError",
     "RatingSync",
+    "ReportsClient",
     "StreamListener",
     "Tuning",
     "WorkerListener",
     "describe_transport_error",
+    "filter_params",
     "format_delay",
     "parse_retry_after",
 ]

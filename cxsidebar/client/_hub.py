@@ -78,6 +78,10 @@ class HubClient:
             )
         )
 
+    def set_token(self, token: str) -> None:
+        """Use another bearer token from the next request on (signing in again)."""
+        self._headers["Authorization"] = f"Bearer {token}"
+
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()

@@ -13,6 +13,7 @@ from cxsidebar.core import (
     HubEvent,
     Identity,
     QueueItem,
+    SummaryProgress,
     SyncState,
 )
 
@@ -45,6 +46,9 @@ class GuardedListener:
 
     def on_event(self, event: HubEvent) -> None:
         self._call("on_event", event)
+
+    def on_summary_progress(self, progress: SummaryProgress) -> None:
+        self._call("on_summary_progress", progress)
 
     def on_context(self, context: EscalationContext) -> None:
         self._call("on_context", context)

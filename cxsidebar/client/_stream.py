@@ -17,7 +17,15 @@ from typing import Protocol
 
 from httpx_sse import ServerSentEvent
 
-from cxsidebar.core import ConnectionState, EventType, HubEvent, Identity, QueueItem, decode_event
+from cxsidebar.core import (
+    ConnectionState,
+    EventType,
+    HubEvent,
+    Identity,
+    QueueItem,
+    SummaryProgress,
+    decode_event,
+)
 
 from ._backoff import Backoff, format_delay
 from ._errors import HubAuthError, HubError, HubTransportError
@@ -43,6 +51,9 @@ class StreamListener(Protocol):
 
     def on_event(self, event: HubEvent) -> None:
         """One live or replayed event (never `resync`: that arrives as a snapshot)."""
+
+    def on_summary_progress(self, progress: SummaryProgress) -> None:
+        """A summary as the model writes it (ephemeral `summary.progress`: never replayed)."""
 
 
 class _Dropped(Exception):
@@ -120,6 +131,15 @@ class EventStream:
             self.retry_hint = max(sse.retry / 1000.0, MIN_RETRY)
         if not sse.data:
             return  # a `: ping` heartbeat or a bare `retry:` block
+        if sse.event == EventType.SUMMARY_PROGRESS:
+            # Ephemeral and without an id (httpx-sse repeats the last one): never a resume point.
+            try:
+                progress = SummaryProgress.model_validate_json(sse.data)
+            except ValueError:
+                log.warning("ignoring a summary.progress event that v1 cannot decode")
+                return
+            self._listener.on_summary_progress(progress)
+            return
         event_id = int(sse.id) if sse.id.isdigit() else None
         if event_id is None and sse.event != EventType.RESYNC:
             log.warning("ignoring an event without a numeric id: %r", sse)

@@ -1,22 +1,24 @@
 """RatingSync: drains the local outbox to `POST /v1/ratings`.
 
-One batch (≤ 100 ratings) per request, each request with an Idempotency-Key
-that the store keeps, so a retry resends the very same batch under the same
-key. Transport errors and transient statuses back off with full jitter (or
-wait what `Retry-After` says on 429/503); 401/403 stop the sync; any other
-4xx splits the batch so only the rating at fault ends up as a dead letter.
+One batch (100 ratings by default, at most 500) per request, up to
+`concurrency` disjoint batches in flight at once, each request with an
+Idempotency-Key that the store keeps, so a retry resends the very same batch
+under the same key. Transport errors and transient statuses back off with full
+jitter (or wait what `Retry-After` says on 429/503); 401/403 stop the sync; any
+other 4xx splits the batch so only the rating at fault ends up as a dead letter.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from cxsidebar.core import RatingResult, SyncState
-from cxsidebar.store import LocalStore, OutboxBatch, StoreThread
+from cxsidebar.store import LocalStore, OutboxBatch, StoreClosedError, StoreThread
 
 from ._backoff import Backoff, format_delay
 from ._errors import HubAuthError, HubError, HubTransportError
@@ -24,7 +26,9 @@ from ._hub import HubClient
 
 T = TypeVar("T")
 
-MAX_BATCH = 100
+MAX_BATCH = 500  # RatingBatch's limit on the wire
+DEFAULT_BATCH = 100
+MAX_CONCURRENCY = 8  # requests in flight at once (disjoint batches)
 MIN_DELAY = 0.1  # even `Retry-After: 0` does not make a busy loop
 
 
@@ -37,7 +41,8 @@ class RatingSync:
         client: HubClient,
         report: Callable[[SyncState], None],
         *,
-        batch_size: int = MAX_BATCH,
+        batch_size: int = DEFAULT_BATCH,
+        concurrency: int = 1,
         period: float = 30.0,
         backoff: Backoff | None = None,
         max_retry_after: float = 3600.0,
@@ -45,6 +50,9 @@ class RatingSync:
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be 1..{MAX_BATCH}, got {batch_size}")
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise ValueError(f"concurrency must be 1..{MAX_CONCURRENCY}, got {concurrency}")
+        self._concurrency = concurrency
         self._store = store
         self._client = client
         self._report = report
@@ -64,10 +72,22 @@ class RatingSync:
 
     async def run(self) -> None:
         """Sync whenever woken, due or periodic, until cancelled or signed out."""
-        await self._call(LocalStore.release_deferred)  # a fresh start tries everything at once
+        first, failures = True, 0
         while not self.signed_out:
             self._wake.clear()
-            delay = await self.sync_once()
+            try:
+                if first:  # a fresh start tries everything at once
+                    await self._call(LocalStore.release_deferred)
+                    first = False
+                delay = await self.sync_once()
+                failures = 0
+            except (sqlite3.Error, StoreClosedError) as exc:
+                # The local database failed (disk full, read-only, gone): nothing is lost,
+                # the outbox is still on disk; try again later.
+                delay = self._backoff.delay(failures)
+                failures += 1
+                self._detail = f"local database: {exc}, retrying in {format_delay(delay)}"
+                await self._report_detail()
             if self.signed_out:
                 return
             wait = self._period if delay is None else min(delay, self._period)
@@ -83,13 +103,16 @@ class RatingSync:
         """Send what is due; the seconds until something is due again, or None if nothing is."""
         while not self.signed_out:
             now = self._clock()
-            batch = await self._call(LocalStore.next_batch, self._batch_size, now)
-            if batch is None:
+            batches = await self._call(
+                LocalStore.next_batches, self._batch_size, now, self._concurrency
+            )
+            if not batches:
                 break
-            delay = await self._send(batch, now)
-            if delay is not None:
+            delays = await asyncio.gather(*(self._send(batch, now) for batch in batches))
+            held = [delay for delay in delays if delay is not None]
+            if len(held) == len(delays):  # none got through: wait
                 await self.refresh()
-                return delay
+                return min(held)
         await self.refresh()
         if self.signed_out:
             return None
@@ -106,6 +129,14 @@ class RatingSync:
             self._last = state
             self._report(state)
         return state
+
+    async def _report_detail(self) -> None:
+        """Report the detail even when the database cannot be read for the counts."""
+        last = self._last or SyncState(unsynced=0)
+        state = last.model_copy(update={"detail": self._detail})
+        if state != self._last:
+            self._last = state
+            self._report(state)
 
     async def _send(self, batch: OutboxBatch, now: datetime) -> float | None:
         """Post one batch; a delay if it has to wait, None to go on with the next."""

@@ -373,6 +373,8 @@ class EventType(StrEnum):
     CLAIMED = "escalation.claimed"
     UPDATED = "escalation.updated"
     RESYNC = "resync"
+    # Ephemeral: sent without an id to the streams connected now; never stored or replayed.
+    SUMMARY_PROGRESS = "summary.progress"
 
 
 class UpdatedInfo(_Frozen):
@@ -389,12 +391,25 @@ class ResyncInfo(_Frozen):
     reason: str
 
 
+class SummaryProgress(_Frozen):
+    """The data of `summary.progress`: a summary while the model writes it, not yet checked.
+
+    `text` is a plain rendering of the sections streamed so far (untrusted, unverified);
+    the checked summary follows as `escalation.updated` and replaces it.
+    """
+
+    escalation_id: str
+    queue: str
+    version: int  # the version this summary will have once stored
+    text: Annotated[str, Field(max_length=20_000)]
+
+
 class HubEvent(_Frozen):
     """One event of the hub's stream, as the client decodes it."""
 
     id: int
     type: EventType
-    data: QueueItem | ClaimInfo | UpdatedInfo | ResyncInfo
+    data: QueueItem | ClaimInfo | UpdatedInfo | ResyncInfo | SummaryProgress
     received_at: datetime | None = None
 
 
@@ -403,6 +418,7 @@ _EVENT_DATA: dict[EventType, type[BaseModel]] = {
     EventType.CLAIMED: ClaimInfo,
     EventType.UPDATED: UpdatedInfo,
     EventType.RESYNC: ResyncInfo,
+    EventType.SUMMARY_PROGRESS: SummaryProgress,
 }
 
 

@@ -15,6 +15,11 @@ from cxsidebar.core import SCHEMA_VERSION, ErrorEnvelope, Escalation
 from cxsidebar.hub.errors import CatchAllMiddleware, install_error_handlers
 from cxsidebar.hub.events import EventBroker
 from cxsidebar.hub.limits import BodyLimitMiddleware
+from cxsidebar.hub.logs import RequestLogMiddleware
+from cxsidebar.hub.metrics import HubMetrics
+from cxsidebar.hub.metrics import router as metrics_router
+from cxsidebar.hub.ratelimit import IntakeLimiter
+from cxsidebar.hub.retention import RetentionJob
 from cxsidebar.hub.routes import (
     adapters,
     customers,
@@ -23,6 +28,7 @@ from cxsidebar.hub.routes import (
     health,
     me,
     ratings,
+    reports,
     summaries,
 )
 from cxsidebar.hub.settings import HubSettings
@@ -41,10 +47,12 @@ def create_app(
     settings: HubSettings | None = None,
     *,
     broker: EventBroker | None = None,
+    metrics: HubMetrics | None = None,
 ) -> FastAPI:
     """The hub over `storage`. The caller owns the storage and closes it after serving."""
     settings = settings or HubSettings()
     broker = broker or EventBroker()
+    metrics = metrics or HubMetrics()
     remove_listener = storage.add_commit_listener(broker.notify)
     jobs = (
         SummaryJobs(
@@ -52,6 +60,7 @@ def create_app(
             SummaryService(LLMSummariser(settings.llm) if settings.llm else None),
             min_interval=settings.summary_regenerate_seconds,
             raw_queues=settings.llm_raw_queues,
+            publish=broker.publish,  # previews while a streaming model writes
         )
         if settings.summaries
         else None
@@ -59,9 +68,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        retention = (
+            RetentionJob(storage, settings.retention_days, settings.retention_interval_seconds)
+            if settings.retention_days is not None
+            else None
+        )
+        app.state.retention = retention and retention.start()
         try:
             yield
         finally:
+            if retention is not None:
+                retention.close()
             broker.close()
             remove_listener()
             if jobs is not None:
@@ -77,14 +94,24 @@ def create_app(
     app.state.settings = settings
     app.state.broker = broker
     app.state.summaries = jobs
+    app.state.metrics = metrics
+    app.state.intake_limiter = limiter = IntakeLimiter.of(settings)
+    if limiter is not None:
+        limiter.on_limited = lambda source: metrics.rate_limited.labels(source).inc()
+    if jobs is not None:
+        jobs.on_summary = metrics.summary_latency.observe
     install_error_handlers(app)
     # Added last, so outermost: CatchAll sees errors of everything inside it.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(RequestLogMiddleware, metrics=metrics)  # outermost: sees every status
     app.state.api_routes = []  # for the Allow header of a 405
-    for module in (health, me, escalations, adapters, events, ratings, customers, summaries):
+    routers = (health, me, escalations, adapters, events, ratings, reports, customers, summaries)
+    for module in routers:
         app.include_router(module.router)
         app.state.api_routes.extend(r for r in module.router.routes if isinstance(r, Route))
+    app.include_router(metrics_router)
+    app.state.api_routes.extend(r for r in metrics_router.routes if isinstance(r, Route))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

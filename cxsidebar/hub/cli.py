@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -11,11 +10,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from cxsidebar.hub import rating_generator
 from cxsidebar.hub.adapters import AdaptersConfig, AdaptersConfigError, load_adapters_config
 from cxsidebar.hub.app import create_app
 from cxsidebar.hub.events import EventBroker
+from cxsidebar.hub.logs import configure_logging
+from cxsidebar.hub.metrics import MetricsAccess
+from cxsidebar.hub.retention import purge_older_than
 from cxsidebar.hub.server import hub_server
 from cxsidebar.hub.settings import HubSettings
+from cxsidebar.hub.sql_ops import UnknownSourceError
 from cxsidebar.hub.storage import ConflictError, HubStorage, Role, StorageURLError, open_storage
 from cxsidebar.hub.summarise import LLMSettings
 
@@ -51,6 +55,10 @@ def _llm_settings(args: argparse.Namespace) -> LLMSettings | None:
         env["CXSIDEBAR_LLM_BASE_URL"] = args.llm_base_url
     if args.llm_model:
         env["CXSIDEBAR_LLM_MODEL"] = args.llm_model
+    if args.llm_stream:
+        env["CXSIDEBAR_LLM_STREAM"] = "1"
+    if args.llm_ca_bundle:
+        env["CXSIDEBAR_LLM_CA_BUNDLE"] = args.llm_ca_bundle
     if bool(env.get("CXSIDEBAR_LLM_BASE_URL")) != bool(env.get("CXSIDEBAR_LLM_MODEL")):
         raise UsageError("LLM summaries need both --llm-base-url and --llm-model")
     return LLMSettings.from_env(env)
@@ -73,6 +81,11 @@ def _serve(args: argparse.Namespace) -> int:
             llm_raw_queues=frozenset(
                 q.strip() for q in args.llm_raw_queues.split(",") if q.strip()
             ),
+            metrics_access=MetricsAccess(args.metrics_access),
+            retention_days=args.retention_days,
+            retention_interval_seconds=args.retention_interval,
+            intake_rate_per_second=args.intake_rate,
+            intake_burst=args.intake_burst,
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
@@ -90,7 +103,13 @@ def _serve(args: argparse.Namespace) -> int:
         app = create_app(storage, settings, broker=EventBroker())
         if signalled:  # asked to stop before uvicorn took over the signals
             return 0
-        hub_server(app, host=args.host, port=args.port, log_level=args.log_level).run()
+        hub_server(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            own_logging=True,
+        ).run()
     finally:
         storage.close()
         for sig, handler in previous.items():
@@ -108,6 +127,44 @@ def _add_source(args: argparse.Namespace) -> int:
         storage.close()
     print(f"Added the bot source {args.name!r}. Sign its deliveries with this secret:")
     print(secret)
+    return 0
+
+
+def _rotate_source(args: argparse.Namespace) -> int:
+    storage = _open(args.db)
+    try:
+        if args.finish:
+            storage.finish_rotation(args.name)
+        else:
+            rotation = storage.rotate_source(args.name, args.grace_hours * 3600)
+    except UnknownSourceError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        storage.close()
+    if args.finish:
+        print(f"Finished the rotation of {args.name!r}: only its new secret is valid now.")
+        return 0
+    expires = rotation.previous_expires_at
+    until = expires.strftime("%Y-%m-%d %H:%M UTC") if expires else "now"
+    print(
+        f"Rotated the secret of {args.name!r}. The previous secret stays valid until {until} "
+        "(or `sources rotate --finish`). Sign its deliveries with this secret:"
+    )
+    print(rotation.secret)
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    storage = _open(args.db)
+    try:
+        report = purge_older_than(storage, args.older_than_days)
+    finally:
+        storage.close()
+    print(
+        f"Purged transcripts older than {args.older_than_days:g} days: "
+        f"{report.escalations} escalations, {report.snapshots} context snapshots, "
+        f"{report.events} events, {report.deliveries} webhook deliveries. Ratings are kept."
+    )
     return 0
 
 
@@ -175,6 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--llm-model", metavar="NAME", help="the model (or CXSIDEBAR_LLM_MODEL)")
     serve.add_argument(
+        "--llm-stream",
+        action="store_true",
+        help="stream the model's answer and show it in the sidebars while it is written "
+        "(or CXSIDEBAR_LLM_STREAM=1)",
+    )
+    serve.add_argument(
+        "--llm-ca-bundle",
+        metavar="PEM",
+        help="extra CA certificates to trust for the LLM endpoint, besides the system's "
+        "(or CXSIDEBAR_LLM_CA_BUNDLE); proxies come from HTTPS_PROXY / NO_PROXY",
+    )
+    serve.add_argument(
         "--llm-raw-queues",
         default="",
         metavar="A,B",
@@ -182,6 +251,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.add_argument(
+        "--log-format",
+        default="json",
+        choices=["json", "text"],
+        help="JSON lines without PII (default), or plain text for a terminal",
+    )
+    serve.add_argument(
+        "--metrics-access",
+        default=MetricsAccess.ADMIN.value,
+        choices=[a.value for a in MetricsAccess],
+        help="who may read /metrics: a token of at least that role, anyone, or nobody "
+        "(default %(default)s)",
+    )
+    serve.add_argument(
+        "--retention-days",
+        type=_positive,
+        default=None,
+        metavar="DAYS",
+        help="purge transcript text of escalations older than DAYS (default: keep)",
+    )
+    serve.add_argument(
+        "--retention-interval",
+        type=_positive,
+        default=HubSettings.retention_interval_seconds,
+        metavar="SECONDS",
+        help="seconds between retention runs (default %(default)s)",
+    )
+    serve.add_argument(
+        "--intake-rate",
+        type=_positive,
+        default=None,
+        metavar="PER_SECOND",
+        help="escalations a second each bot source may post, per worker (default: unlimited)",
+    )
+    serve.add_argument(
+        "--intake-burst",
+        type=int,
+        default=HubSettings.intake_burst,
+        help="escalations a source may post at once above its rate (default %(default)s)",
     )
     serve.set_defaults(func=_serve)
 
@@ -191,6 +300,26 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--db", required=True, help=db_help)
     add.set_defaults(func=_add_source)
+    rotate = source_commands.add_parser(
+        "rotate", help="give a source a new secret; the old one stays valid for a while"
+    )
+    rotate.add_argument("name")
+    rotate.add_argument("--db", required=True, help=db_help)
+    rotate.add_argument(
+        "--grace-hours",
+        type=_positive,
+        default=24.0,
+        help="hours the previous secret stays valid (default %(default)s)",
+    )
+    rotate.add_argument(
+        "--finish", action="store_true", help="end the rotation: the previous secret stops now"
+    )
+    rotate.set_defaults(func=_rotate_source)
+
+    purge = commands.add_parser("purge", help="purge transcript text older than N days")
+    purge.add_argument("--db", required=True, help=db_help)
+    purge.add_argument("--older-than-days", type=_positive, required=True, metavar="N")
+    purge.set_defaults(func=_purge)
 
     tokens = commands.add_parser("tokens", help="bearer tokens for sidebars and admins")
     token_commands = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -200,15 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--queues", default="", help="comma-separated; empty: every queue")
     create.add_argument("--db", required=True, help=db_help)
     create.set_defaults(func=_create_token)
+
+    rating_generator.add_command(commands, db_help)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        logging.basicConfig(
-            level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-        )
+        configure_logging(args.log_level, json_lines=args.log_format == "json")
     try:
         code: int = args.func(args)
     except UsageError as error:

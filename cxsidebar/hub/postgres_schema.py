@@ -9,10 +9,13 @@ together apply them one at a time. Add a migration by appending to
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
+from cxsidebar.hub.ops_schema import POSTGRES_DDL as OPS_POSTGRES_DDL
+from cxsidebar.hub.rating_schema import migrate_postgres
 from cxsidebar.hub.storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -126,9 +129,14 @@ INSERT INTO summary_versions (escalation_id, version, summary, created_at)
     SELECT escalation_id, 1, summary, created_at FROM summaries;
 """
 
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+# A migration is SQL, or a function that runs inside the migration's transaction.
+Migration = str | Callable[[psycopg.Connection[Any]], None]
+
+MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _INITIAL),
     (2, "summary_versions", _SUMMARY_VERSIONS),
+    (3, "rating_facts", migrate_postgres),  # rating_schema.py, shared with SQLite
+    (4, "retention_rotation", OPS_POSTGRES_DDL),  # ops_schema.py, shared with SQLite
 )
 
 
@@ -160,7 +168,10 @@ def migrate(conn: psycopg.Connection[Any]) -> list[int]:
             if version in done:
                 continue
             with conn.transaction():
-                conn.execute(sql)  # without parameters several statements may run at once
+                if callable(sql):
+                    sql(conn)
+                else:
+                    conn.execute(sql)  # without parameters several statements may run at once
                 conn.execute(
                     "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                     [version, name],

@@ -33,8 +33,11 @@ from cxsidebar.core import (
     UpdatedInfo,
 )
 from cxsidebar.hub import sql_ratings
+from cxsidebar.hub.group_commit import GroupCommit
 from cxsidebar.hub.signing import new_secret
 from cxsidebar.hub.sql_events import delete_all_but, select_after
+from cxsidebar.hub.sql_ops import OpsStorage
+from cxsidebar.hub.sql_report_storage import ReportStorage
 from cxsidebar.hub.sql_tx import SqlEngine, SqlTx
 from cxsidebar.hub.storage import (
     AlreadyClaimedError,
@@ -81,13 +84,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class SqlStorage:
+class SqlStorage(OpsStorage, ReportStorage):
     """The shared `HubStorage`; backends subclass it with their engine."""
 
     def __init__(self, engine: SqlEngine) -> None:
         self._engine = engine
         self._listeners: list[CommitListener] = []
         self._listeners_lock = threading.Lock()
+        self._intake = GroupCommit(engine, self._accept_in)
 
     # -- commit listeners --------------------------------------------------
 
@@ -129,6 +133,7 @@ class SqlStorage:
                 "INSERT INTO sources (name, secret, created_at) VALUES (?, ?, ?)",
                 [name, secret, tx.stamp(_now())],
             )
+        self.forget_signing_keys()  # sql_ops.py caches them for intake
         return secret
 
     def list_sources(self) -> list[str]:
@@ -136,8 +141,7 @@ class SqlStorage:
             return [row["name"] for row in tx.rows("SELECT name FROM sources ORDER BY name")]
 
     def source_secrets(self) -> list[str]:
-        with self._engine.connection() as tx:
-            return [row["secret"] for row in tx.rows("SELECT secret FROM sources ORDER BY name")]
+        return [secret for _, secret in self.signing_keys()]  # rotation: sql_ops.py
 
     def create_token(self, role: Role | str, name: str, queues: Sequence[str] = ()) -> str:
         token_role = checked_role(role)
@@ -194,35 +198,43 @@ class SqlStorage:
     # -- escalations -------------------------------------------------------
 
     def accept_escalation(self, escalation: Escalation, webhook_id: str) -> EscalationAccepted:
-        body = canonical_json(escalation)
-        body_hash = sha256_text(body)
-        with self._engine.writing() as tx:
-            delivery = tx.one(
-                "SELECT body_hash, answer FROM webhook_deliveries WHERE webhook_id = ?",
-                [webhook_id],
-            )
-            if delivery is not None:
-                if delivery["body_hash"] != body_hash:
-                    raise ConflictError(
-                        f"webhook-id {webhook_id!r} was already used for a different body"
-                    )
-                return EscalationAccepted.model_validate_json(delivery["answer"])
-            existing = tx.one(
-                "SELECT body_hash, created_event_id FROM escalations WHERE id = ?",
-                [escalation.id],
-            )
-            if existing is not None:
-                if existing["body_hash"] != body_hash:
-                    raise ConflictError(
-                        f"escalation {escalation.id!r} exists already with a different body"
-                    )
-                answer = EscalationAccepted(id=escalation.id, event_id=existing["created_event_id"])
-            else:
-                answer = self._insert_escalation(tx, escalation, body, body_hash)
-            record_delivery(tx, webhook_id, answer, body_hash)
-        if existing is None:
+        # Concurrent intakes share one transaction and one fsync (group_commit.py).
+        answer, created = self._intake.submit((escalation, webhook_id))
+        if created:
             self._committed_events()
         return answer
+
+    @classmethod
+    def _accept_in(cls, tx: SqlTx, item: tuple[Escalation, str]) -> tuple[EscalationAccepted, bool]:
+        """Store one escalation inside `tx`; (the answer, whether it is new). A conflict
+        is raised before this escalation writes anything."""
+        escalation, webhook_id = item
+        body = canonical_json(escalation)
+        body_hash = sha256_text(body)
+        delivery = tx.one(
+            "SELECT body_hash, answer FROM webhook_deliveries WHERE webhook_id = ?",
+            [webhook_id],
+        )
+        if delivery is not None:
+            if delivery["body_hash"] != body_hash:
+                raise ConflictError(
+                    f"webhook-id {webhook_id!r} was already used for a different body"
+                )
+            return EscalationAccepted.model_validate_json(delivery["answer"]), False
+        existing = tx.one(
+            "SELECT body_hash, created_event_id FROM escalations WHERE id = ?",
+            [escalation.id],
+        )
+        if existing is not None:
+            if existing["body_hash"] != body_hash:
+                raise ConflictError(
+                    f"escalation {escalation.id!r} exists already with a different body"
+                )
+            answer = EscalationAccepted(id=escalation.id, event_id=existing["created_event_id"])
+        else:
+            answer = cls._insert_escalation(tx, escalation, body, body_hash)
+        record_delivery(tx, webhook_id, answer, body_hash)
+        return answer, existing is None
 
     @staticmethod
     def _insert_escalation(

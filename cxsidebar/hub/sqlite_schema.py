@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from cxsidebar.hub.ops_schema import SQLITE_DDL as OPS_SQLITE_DDL
+from cxsidebar.hub.rating_schema import migrate_sqlite
+from cxsidebar.hub.sqlite_pool import utc_text
+
 migrations = Migrations("cxsidebar-hub")
 
 # Raw DDL: sqlite-utils cannot declare AUTOINCREMENT, and the events table needs
@@ -111,3 +115,16 @@ _SUMMARY_VERSIONS = """
 @migrations()
 def m002_summary_versions(db: Database) -> None:
     db.executescript(_SUMMARY_VERSIONS)
+
+
+@migrations()
+def m003_rating_facts(db: Database) -> None:
+    # rating_facts for reports (backfilled from the ratings stored before) and
+    # context_snapshots; the DDL is shared with PostgreSQL in rating_schema.py.
+    migrate_sqlite(db, utc_text)
+
+
+@migrations()
+def m004_retention_rotation(db: Database) -> None:
+    # purged_at for retention, a previous secret for rotation (ops_schema.py).
+    db.executescript(OPS_SQLITE_DDL)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
@@ -30,6 +30,14 @@ from cxsidebar.core import (
     RatingBatchResult,
     Summary,
 )
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from cxsidebar.core import GroupBy, RatedContext, RatingPage, ReportFilters, ReportRow
+    from cxsidebar.hub.sql_ops import PurgeReport, Rotation
+    from cxsidebar.hub.sql_rating_list import Cursor
 
 
 class Role(StrEnum):
@@ -119,6 +127,19 @@ class HubStorage(Protocol):
 
     def source_secrets(self) -> list[str]: ...
 
+    # Operations (sql_ops.py): secret rotation and retention.
+    def signing_keys(self) -> list[tuple[str, str]]:
+        """(source name, secret) pairs valid now, previous secrets during a rotation included."""
+        ...
+
+    def rotate_source(self, name: str, grace_seconds: float) -> Rotation: ...
+
+    def finish_rotation(self, name: str) -> None: ...
+
+    def purge_before(self, cutoff: datetime) -> PurgeReport:
+        """Purge transcript text of escalations received before `cutoff` (ratings stay)."""
+        ...
+
     def create_token(self, role: Role | str, name: str, queues: Sequence[str] = ()) -> str:
         """Create a bearer token; only its SHA-256 is stored."""
         ...
@@ -165,6 +186,31 @@ class HubStorage(Protocol):
         self, agent: str, batch: RatingBatch, idempotency_key: str | None
     ) -> RatingBatchResult:
         """One result per rating; a reused key with a different batch raises `ConflictError`."""
+        ...
+
+    # Reports (sql_report_storage.py): `queues` None means every queue.
+    def record_context(self, context: EscalationContext) -> EscalationContext:
+        """`context` with its `context_version`; a snapshot is stored once per version."""
+        ...
+
+    def context_report(
+        self, group_by: GroupBy, filters: ReportFilters, queues: frozenset[str] | None
+    ) -> list[ReportRow]: ...
+
+    def rating_page(
+        self,
+        filters: ReportFilters,
+        queues: frozenset[str] | None,
+        *,
+        cursor: Cursor | None = None,
+        limit: int = 100,
+        include_superseded: bool = False,
+    ) -> RatingPage:
+        """Newest first; `filters.queue` is ignored in favour of `queues`."""
+        ...
+
+    def rated_context(self, rating_id: UUID, queues: frozenset[str] | None) -> RatedContext | None:
+        """What a rating judged; None if unknown or outside `queues`."""
         ...
 
     # The event log.

@@ -3,7 +3,9 @@
 Intake answers the bot as soon as the escalation is committed; the summary
 follows on a small thread pool and arrives at the sidebars as an
 `escalation.updated` event. Regeneration keeps every earlier version (the
-storage numbers them) and is rate-limited per escalation.
+storage numbers them) and is rate-limited per escalation. While a streaming
+model writes, previews go out through `publish` as ephemeral `summary.progress`
+events (`EventBroker.publish`): never stored, never replayed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
 
+from cxsidebar.core import EventType, SummaryProgress
 from cxsidebar.hub.storage import HubStorage, UnknownEscalationError
 from cxsidebar.hub.summarise import SummaryService
 
@@ -23,6 +26,9 @@ log = logging.getLogger(__name__)
 
 # A customer's profile may allow their raw text to reach the model (no redaction).
 RAW_TEXT_CONSENT = "ai_raw_text"
+
+# (event type, queue, key, data): `EventBroker.publish`, for ephemeral events.
+Publish = Callable[[EventType, str, str, str], None]
 
 
 class SummaryJobs:
@@ -35,8 +41,10 @@ class SummaryJobs:
         min_interval: float = 30.0,
         raw_queues: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
+        publish: Publish | None = None,
     ) -> None:
         self.storage = storage
+        self.publish = publish
         self.service = service
         self.min_interval = min_interval  # seconds between regenerations of one escalation
         self.raw_queues = raw_queues
@@ -44,6 +52,7 @@ class SummaryJobs:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="summary")
         self._lock = threading.Lock()
         self._last_run: dict[str, float] = {}
+        self.on_summary: Callable[[float], None] | None = None  # seconds per summary (metrics)
 
     def submit(self, escalation_id: str, *, again: bool = False) -> None:
         """Summarise in the background; without `again`, only if it has no summary yet."""
@@ -72,12 +81,36 @@ class SummaryJobs:
             raw = context.escalation.queue in self.raw_queues or bool(
                 profile and profile.consent.get(RAW_TEXT_CONSENT)
             )
-            summary = self.service.summarise(context.escalation, profile, raw_allowed=raw)
+            started = time.perf_counter()
+            version = context.summary.version + 1 if context.summary is not None else 1
+            summary = self.service.summarise(
+                context.escalation,
+                profile,
+                raw_allowed=raw,
+                on_preview=self._previews(escalation_id, context.escalation.queue, version),
+            )
+            if self.on_summary is not None:
+                self.on_summary(time.perf_counter() - started)
             self.storage.put_summary(escalation_id, summary)
         except UnknownEscalationError:
             pass  # purged meanwhile
         except Exception:  # logged without transcript text; the agent still has the transcript
             log.exception("summarising escalation %s failed", escalation_id)
+
+    def _previews(
+        self, escalation_id: str, queue: str, version: int
+    ) -> Callable[[str], None] | None:
+        publish = self.publish
+        if publish is None:
+            return None
+
+        def preview(text: str) -> None:
+            progress = SummaryProgress(
+                escalation_id=escalation_id, queue=queue, version=version, text=text
+            )
+            publish(EventType.SUMMARY_PROGRESS, queue, escalation_id, progress.model_dump_json())
+
+        return preview
 
 
 def summarise_later(app: FastAPI, escalation_id: str) -> None:

@@ -29,11 +29,32 @@ BUSY_TIMEOUT_MS = 5000
 
 Clock = Callable[[], datetime]
 
+# A version waits until the hub accepted the rating it supersedes (the hub would not know it).
 _UNSENT = (
     "SELECT o.seq, o.idempotency_key, o.attempts, r.body FROM outbox o"
     " JOIN ratings r ON r.id = o.rating_id WHERE o.sent_at IS NULL AND r.status = 'pending'"
+    " AND NOT EXISTS (SELECT 1 FROM ratings p WHERE p.id = r.supersedes AND p.status = 'pending')"
+)
+_NEXT_DUE = (
+    "SELECT min(o.next_attempt_at) FROM outbox o"
+    " JOIN ratings r ON r.id = o.rating_id WHERE o.sent_at IS NULL AND r.status = 'pending'"
+    " AND NOT EXISTS (SELECT 1 FROM ratings p WHERE p.id = r.supersedes AND p.status = 'pending')"
+)
+# Editable: unsynced and possibly nowhere else (never sent, picked for a request or tried).
+_EDITABLE = (
+    "SELECT id FROM ratings r WHERE escalation_id = ? AND status = 'pending' AND id != ?"
+    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.rating_id = r.id"
+    " AND (o.idempotency_key IS NOT NULL OR o.attempts > 0 OR o.sent_at IS NOT NULL))"
 )
 _DUE = _UNSENT + " AND o.next_attempt_at <= ? ORDER BY o.seq LIMIT ?"
+# Due, leaving out the batches already taken for requests in flight.
+_DUE_OTHER = (
+    "SELECT o.seq, o.idempotency_key, o.attempts, r.body FROM outbox o"
+    " JOIN ratings r ON r.id = o.rating_id WHERE o.sent_at IS NULL AND r.status = 'pending'"
+    " AND NOT EXISTS (SELECT 1 FROM ratings p WHERE p.id = r.supersedes AND p.status = 'pending')"
+    " AND o.next_attempt_at <= ? AND (o.idempotency_key IS NULL"
+    " OR o.idempotency_key NOT IN (SELECT value FROM json_each(?))) ORDER BY o.seq LIMIT ?"
+)
 _BATCH = _UNSENT + " AND o.idempotency_key = ? ORDER BY o.seq"
 
 
@@ -85,42 +106,55 @@ class LocalStore:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def save_rating(self, rating: Rating) -> None:
-        """Save a rating and queue it for the hub, both or neither.
+    def save_rating(self, rating: Rating) -> Rating:
+        """Save a rating and queue it for the hub, both or neither; returns what was saved.
 
-        While a rating for the same escalation is still unsynced, the new one
-        replaces it (the latest wins). Once synced, a new save is a new rating.
+        One current rating per escalation. While the previous one is still editable
+        (unsynced and never sent), the new one replaces it. Once it synced, or may
+        have reached the hub (a request carried it), the new one is a new version:
+        its `supersedes` names the previous one (unless the caller set it), both are
+        kept, and the new one is sent only after the hub accepted the previous one.
         """
         now = self._clock()
         rid = str(rating.id)
         with self.db.atomic():
-            stale = [
-                row[0]
-                for row in self.db.execute(
-                    "SELECT id FROM ratings WHERE escalation_id = ? AND status = 'pending'",
-                    [rating.escalation_id],
-                )
-            ]
-            self._drop_unsent([*stale, rid])
+            editable = [row[0] for row in self.db.execute(_EDITABLE, [rating.escalation_id, rid])]
+            if rating.supersedes is None:
+                head = self._head(rating.escalation_id, [*editable, rid])
+                if head is not None:
+                    rating = rating.model_copy(update={"supersedes": uuid.UUID(head)})
+            self._drop_unsent([*editable, rid])
             self.db.execute(
-                "DELETE FROM ratings WHERE id IN (SELECT value FROM json_each(?)) AND id != ?",
-                [_json_list(stale), rid],
+                "DELETE FROM ratings WHERE id IN (SELECT value FROM json_each(?))",
+                [_json_list(editable)],
             )
+            supersedes = None if rating.supersedes is None else str(rating.supersedes)
             self.db.execute(
                 """
-                INSERT INTO ratings (id, escalation_id, body, saved_at, status)
-                VALUES (?, ?, ?, ?, 'pending')
+                INSERT INTO ratings (id, escalation_id, body, saved_at, status, supersedes)
+                VALUES (?, ?, ?, ?, 'pending', ?)
                 ON CONFLICT (id) DO UPDATE SET
                     escalation_id = excluded.escalation_id, body = excluded.body,
                     saved_at = excluded.saved_at, status = 'pending',
-                    synced_at = NULL, reject_reason = NULL
+                    synced_at = NULL, reject_reason = NULL, supersedes = excluded.supersedes
                 """,
-                [rid, rating.escalation_id, rating.model_dump_json(), now.isoformat()],
+                [rid, rating.escalation_id, rating.model_dump_json(), now.isoformat(), supersedes],
             )
             self.db.execute(
                 "INSERT INTO outbox (rating_id, next_attempt_at) VALUES (?, ?)",
                 [rid, now.timestamp()],
             )
+        return rating
+
+    def _head(self, escalation_id: str, besides: Sequence[str]) -> str | None:
+        """The newest version of this escalation's rating that the hub has or may have."""
+        row = self.db.execute(
+            "SELECT id FROM ratings WHERE escalation_id = ? AND status != 'rejected'"
+            " AND id NOT IN (SELECT value FROM json_each(?))"
+            " ORDER BY saved_at DESC, rowid DESC LIMIT 1",
+            [escalation_id, _json_list(besides)],
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def mark_results(self, results: Sequence[RatingResult]) -> None:
         """Apply the hub's answers: created/duplicate → synced, rejected → dead letter."""
@@ -134,6 +168,7 @@ class LocalStore:
                         "UPDATE ratings SET status = 'rejected', reject_reason = ? WHERE id = ?",
                         [result.reason or "rejected by the hub", rid],
                     )
+                    self._skip_rejected(rid)
                 else:
                     self.db.execute(
                         "UPDATE ratings SET status = 'synced', synced_at = ?, reject_reason = NULL"
@@ -146,6 +181,19 @@ class LocalStore:
                     [now, result.reason, rid],
                 )
             self._unkey(keys)
+
+    def _skip_rejected(self, rid: str) -> None:
+        """Versions waiting for a refused rating supersede what that one superseded."""
+        self.db.execute(
+            """
+            UPDATE ratings SET
+                supersedes = (SELECT p.supersedes FROM ratings p WHERE p.id = ?),
+                body = json_set(body, '$.supersedes',
+                                (SELECT p.supersedes FROM ratings p WHERE p.id = ?))
+            WHERE supersedes = ? AND status = 'pending'
+            """,
+            [rid, rid, rid],
+        )
 
     def defer(self, ids: Sequence[uuid.UUID], until: datetime, error: str) -> None:
         """Count a failed attempt for these ratings and hold them back until `until`."""
@@ -180,26 +228,38 @@ class LocalStore:
 
     def next_batch(self, limit: int, now: datetime) -> OutboxBatch | None:
         """The next request to send: a batch tried before (same key, same ratings) or a new one."""
+        batches = self.next_batches(limit, now, 1)
+        return batches[0] if batches else None
+
+    def next_batches(self, limit: int, now: datetime, count: int) -> list[OutboxBatch]:
+        """Up to `count` disjoint batches of at most `limit`, to send side by side."""
+        taken: list[tuple[str, list[dict[str, Any]]]] = []
         with self.db.atomic():
-            rows = self._due_rows(limit, now)
-            if not rows:
-                return None
-            key = rows[0]["idempotency_key"]
-            if key is not None:
-                rows = list(self.db.query(_BATCH, [key]))
-            else:
-                key = str(uuid.uuid4())
-                rows = [row for row in rows if row["idempotency_key"] is None]
-                self.db.execute(
-                    "UPDATE outbox SET idempotency_key = ?"
-                    " WHERE seq IN (SELECT value FROM json_each(?))",
-                    [key, json.dumps([row["seq"] for row in rows])],
-                )
-        return OutboxBatch(
-            key=key,
-            ratings=[Rating.model_validate_json(row["body"]) for row in rows],
-            attempts=max(row["attempts"] for row in rows),
-        )
+            for _ in range(count):
+                skip = json.dumps([key for key, _rows in taken])
+                rows = list(self.db.query(_DUE_OTHER, [now.timestamp(), skip, limit]))
+                if not rows:
+                    break
+                key = rows[0]["idempotency_key"]
+                if key is not None:
+                    rows = list(self.db.query(_BATCH, [key]))
+                else:
+                    key = str(uuid.uuid4())
+                    rows = [row for row in rows if row["idempotency_key"] is None]
+                    self.db.execute(
+                        "UPDATE outbox SET idempotency_key = ?"
+                        " WHERE seq IN (SELECT value FROM json_each(?))",
+                        [key, json.dumps([row["seq"] for row in rows])],
+                    )
+                taken.append((key, rows))
+        return [
+            OutboxBatch(
+                key=key,
+                ratings=[Rating.model_validate_json(row["body"]) for row in rows],
+                attempts=max(row["attempts"] for row in rows),
+            )
+            for key, rows in taken
+        ]
 
     def _drop_unsent(self, rating_ids: Sequence[str]) -> None:
         """Remove unsent outbox rows of these ratings; their batch-mates get a fresh batch."""
@@ -227,10 +287,7 @@ class LocalStore:
 
     def next_due_at(self) -> datetime | None:
         """When the earliest unsent rating becomes due, or None if the outbox is empty."""
-        (earliest,) = self.db.execute(
-            "SELECT min(o.next_attempt_at) FROM outbox o JOIN ratings r ON r.id = o.rating_id"
-            " WHERE o.sent_at IS NULL AND r.status = 'pending'"
-        ).fetchone()
+        (earliest,) = self.db.execute(_NEXT_DUE).fetchone()
         return None if earliest is None else datetime.fromtimestamp(earliest, UTC)
 
     def sync_state(self) -> SyncState:
@@ -247,6 +304,14 @@ class LocalStore:
             "SELECT body, reject_reason FROM ratings WHERE status = 'rejected' ORDER BY saved_at"
         ).fetchall()
         return [(Rating.model_validate_json(body), reason or "") for body, reason in rows]
+
+    def current(self) -> dict[str, Rating]:
+        """Each escalation's current rating: its newest version the hub has not refused."""
+        rows = self.db.execute(
+            "SELECT escalation_id, body FROM ratings WHERE status != 'rejected'"
+            " ORDER BY saved_at, rowid"
+        ).fetchall()
+        return {escalation: Rating.model_validate_json(body) for escalation, body in rows}
 
     def rating(self, rating_id: uuid.UUID) -> tuple[Rating, str] | None:
         """One saved rating and its status (pending, synced or rejected)."""

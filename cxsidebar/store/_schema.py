@@ -47,3 +47,12 @@ def _ratings_and_outbox(db: Database) -> None:
     db.execute("CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at)")
     db.execute("CREATE INDEX outbox_key ON outbox (idempotency_key)")
     db.execute("CREATE INDEX outbox_rating ON outbox (rating_id)")
+
+
+@migrations(name="0002_rating_supersedes")
+def _rating_supersedes(db: Database) -> None:
+    # The rating a new version replaces at the hub (`Rating.supersedes`), as a column so
+    # the outbox can hold a version back until the one it supersedes is accepted.
+    db.execute("ALTER TABLE ratings ADD COLUMN supersedes TEXT")
+    db.execute("UPDATE ratings SET supersedes = json_extract(body, '$.supersedes')")
+    db.execute("CREATE INDEX ratings_supersedes ON ratings (supersedes)")

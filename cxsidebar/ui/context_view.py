@@ -94,6 +94,7 @@ class ContextView(QStackedWidget):
         self.transcript_view.setModel(self.transcript_model)
         self.find_bar = FindBar(page)
         self.find_bar.find_requested.connect(self._find)
+        self.find_bar.query_changed.connect(self.transcript_view.set_highlight)
         transcript_box = QWidget(page)
         transcript_layout = QVBoxLayout(transcript_box)
         transcript_layout.setContentsMargins(0, 0, 0, 0)
@@ -320,7 +321,6 @@ class ContextView(QStackedWidget):
         self.summary.set_summary(ctx.summary, positions)
         self.summary.set_available(True)
         self.profile.set_profile(ctx.profile)
-        self.history_model.set_items(list(ctx.history))
         repeats = repeat_contacts(
             ctx.history,
             flow=ctx.escalation.bot.flow,
@@ -328,6 +328,7 @@ class ContextView(QStackedWidget):
             now=self._clock(),
             days=self.repeat_days,
         )
+        self.history_model.set_items(list(ctx.history), {item.id for item in repeats})
         self._set_repeat(repeat_banner(repeats, self._clock()))
         self._set_counts(ctx)
         if not keep_tab:

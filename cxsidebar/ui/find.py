@@ -30,6 +30,7 @@ class FindBar(QWidget):
     """Asks for matches with `find_requested(query, backward)`; shows what the owner reports."""
 
     find_requested = Signal(str, bool)  # query, backward
+    query_changed = Signal(str)  # what to highlight: the typed query, "" once closed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,10 +74,12 @@ class FindBar(QWidget):
         self.setVisible(True)
         self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.edit.selectAll()
+        self.query_changed.emit(self.query)
 
     def close_bar(self) -> None:
         self.setVisible(False)
         self.result_label.setText("")
+        self.query_changed.emit("")
 
     def find_next(self) -> None:
         self._step(False)
@@ -92,5 +95,6 @@ class FindBar(QWidget):
             self.find_requested.emit(self.query, backward)
 
     def _typed(self, text: str) -> None:
+        self.query_changed.emit(text)
         if not text:
             self.result_label.setText("")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -25,13 +26,19 @@ HistoryItemRole = Qt.ItemDataRole.UserRole + 1
 HeadlineRole = Qt.ItemDataRole.UserRole + 2  # "ticket · open"
 TitleRole = Qt.ItemDataRole.UserRole + 3
 DatesRole = Qt.ItemDataRole.UserRole + 4  # "opened 2025-01-02 · closed 2025-01-05 · flow refunds"
+RepeatRole = Qt.ItemDataRole.UserRole + 5  # True: a recent contact about the same flow or reason
+
+REPEAT_MARK = "\u21bb repeat"  # ↻, drawn after the headline of a repeat-contact row
+# (light theme, dark theme), as the transcript's trigger marks
+REPEAT_COLOURS = {"stripe": ("#e37400", "#fbbc04"), "tint": ("#fff4e5", "#3d3320")}
 
 
 class _Row:
-    __slots__ = ("dates", "headline", "item", "title")
+    __slots__ = ("dates", "headline", "item", "repeat", "title")
 
-    def __init__(self, item: HistoryItem) -> None:
+    def __init__(self, item: HistoryItem, repeat: bool = False) -> None:
         self.item = item
+        self.repeat = repeat
         kind = clip(item.kind)
         status = clip(item.status)
         self.headline = f"{kind} · {status}" if status else kind
@@ -57,12 +64,14 @@ class HistoryModel(QAbstractListModel):
             return None
         row = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{row.headline}: {row.title}, {row.dates}"
+            repeat = "Repeat contact. " if row.repeat else ""
+            return f"{repeat}{row.headline}: {row.title}, {row.dates}"
         return {
             HistoryItemRole: row.item,
             HeadlineRole: row.headline,
             TitleRole: row.title,
             DatesRole: row.dates,
+            RepeatRole: row.repeat,
         }.get(role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -74,12 +83,17 @@ class HistoryModel(QAbstractListModel):
             | Qt.ItemFlag.ItemNeverHasChildren
         )
 
-    def set_items(self, items: list[HistoryItem]) -> None:
-        """Replace the history; shown newest (latest opened) first."""
+    def set_items(self, items: list[HistoryItem], repeats: Collection[str] = ()) -> None:
+        """Replace the history; shown newest (latest opened) first. `repeats`: the ids of
+        the items that make this a repeat contact (`insight.repeat_contacts`), highlighted."""
         self.beginResetModel()
         ordered = sorted(items, key=lambda i: i.opened_at, reverse=True)
-        self._rows = [_Row(i) for i in ordered]
+        wanted = set(repeats)
+        self._rows = [_Row(i, i.id in wanted) for i in ordered]
         self.endResetModel()
+
+    def repeat_rows(self) -> list[int]:
+        return [number for number, row in enumerate(self._rows) if row.repeat]
 
 
 class HistoryDelegate(QStyledItemDelegate):
@@ -97,10 +111,17 @@ class HistoryDelegate(QStyledItemDelegate):
         self.initStyleOption(opt, index)
         opt.text = ""
         widget = opt.widget
+        palette: QPalette = opt.palette
+        dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
+        repeat = bool(index.data(RepeatRole))
+        if repeat:
+            opt.backgroundBrush = QBrush(QColor(REPEAT_COLOURS["tint"][dark]))
         if widget is not None:
             widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        palette: QPalette = opt.palette
+        if repeat:
+            stripe = QRect(opt.rect.left(), opt.rect.top(), 4, opt.rect.height())
+            painter.fillRect(stripe, QColor(REPEAT_COLOURS["stripe"][dark]))
         main = palette.color(
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )
@@ -110,8 +131,9 @@ class HistoryDelegate(QStyledItemDelegate):
         bold = QFont(font)
         bold.setBold(True)
         line = QFontMetrics(font).height()
+        headline = index.data(HeadlineRole)
         lines = (
-            (bold, main, index.data(HeadlineRole)),
+            (bold, main, f"{headline}   {REPEAT_MARK}" if repeat else headline),
             (font, main, index.data(TitleRole)),
             (font, dim, index.data(DatesRole)),
         )

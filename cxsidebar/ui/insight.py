@@ -39,6 +39,11 @@ class SlaStatus:
     text: str  # "1:24 left", "0:09 left", "+0:35 late"
 
 
+def sla_targets(*, voice: int, chat: int) -> dict[str, int]:
+    """The per-channel table with the configured voice (and phone) and chat targets."""
+    return {**DEFAULT_SLA, "voice": voice, "phone": voice, "chat": chat}
+
+
 def sla_target(channel: str, targets: Mapping[str, int] | None = None) -> int:
     table = DEFAULT_SLA if targets is None else targets
     return table.get(channel.casefold(), table.get("*", OTHER_SLA))

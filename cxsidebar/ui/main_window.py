@@ -15,7 +15,16 @@ from itertools import pairwise
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QResizeEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QHBoxLayout,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cxsidebar.core import (
     ClaimInfo,
@@ -23,15 +32,18 @@ from cxsidebar.core import (
     EscalationContext,
     EscalationStatus,
     QueueItem,
+    SummaryProgress,
     SyncState,
 )
 
 from .context_view import ContextView
 from .header import HeaderBar
 from .icons import app_icon
+from .menu import WindowMenu
 from .notify import DesktopNotifier, Notifier
 from .queue import MAX_OPEN, ItemRole, QueueModel, QueueView
 from .rating import RatingPanel
+from .review_toggle import review_toggle
 from .text import clip, plain_label, plural, top_reason
 from .window_actions import install_actions
 from .window_state import WindowLook
@@ -57,6 +69,7 @@ class MainWindow(WindowLook, QMainWindow):
     # or summary_regenerate_failed
     summary_regenerate_requested = Signal(str)
     quit_requested = Signal()  # Ctrl+Q
+    review_opened = Signal(object)  # ui.review.ReviewView, made on first open: the app wires it
 
     def __init__(
         self,
@@ -80,11 +93,17 @@ class MainWindow(WindowLook, QMainWindow):
         self._pending: str | None = None  # the escalation "Accept" opens
         self._syncing_selection = False
         self._clock = clock
+        self._arrival_sound = False
+        self.beep: Callable[[], None] = QApplication.beep  # the arrival sound; tests swap it
         self.set_pop_mode(pop_mode)
         self._build(clock=clock, sla_targets=sla_targets, max_open=max_open)
         self._actions = install_actions(self)
         self.key_actions = self._actions.key_actions  # by keys.KEYS name
         self.pop_actions = self._actions.pop_actions  # by pop mode
+        self.window_menu = WindowMenu(self, self.key_actions["quit"])
+        header_grid = self.header.layout()
+        assert isinstance(header_grid, QGridLayout)
+        header_grid.addWidget(self.window_menu.sign_in_button, 0, 4)  # shown when signed out
         self._connect_signals()
         self.setMinimumSize(360, 520)  # narrower than NARROW: the queue moves above the context
         self.resize(1100, 800)
@@ -102,6 +121,7 @@ class MainWindow(WindowLook, QMainWindow):
         self.queue_model = QueueModel(self, clock=clock, sla_targets=sla_targets, max_open=max_open)
         self.queue_view = QueueView()
         self.queue_view.setModel(self.queue_model)
+        self.queue_view.set_accept_shown(self._pop_mode == "accept")
         self.queue_label = plain_label(name="Queue size")
         self.queue_label.setStyleSheet("font-weight: bold; padding: 4px 2px;")
         queue_box = QWidget()
@@ -131,8 +151,15 @@ class MainWindow(WindowLook, QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.header)
-        layout.addWidget(self.main_splitter, 1)
+        header_row = QHBoxLayout()
+        header_row.addWidget(self.header, 1)
+        self.review_button = review_toggle(self)  # supervisors only: see set_review_available
+        header_row.addWidget(self.review_button)
+        layout.addLayout(header_row)
+        self.mode_stack = QStackedWidget()  # the queue and context, or Review mode
+        self.mode_stack.addWidget(self.main_splitter)
+        self.review_view: QWidget | None = None
+        layout.addWidget(self.mode_stack, 1)
         self.setCentralWidget(central)
         self._update_queue_label()
         # Visible keyboard focus: the style's focus frame is faint on item views.
@@ -152,12 +179,14 @@ class MainWindow(WindowLook, QMainWindow):
     def _connect_signals(self) -> None:
         self.queue_view.selectionModel().selectionChanged.connect(self._on_selection)
         self.queue_model.counts_changed.connect(self._update_queue_label)
+        self.queue_view.accept_requested.connect(self.accept)
         self.context_view.claim_bar.claim_requested.connect(self.claim_requested)
         self.context_view.retry_requested.connect(self.context_requested)
         self.context_view.contact_revealed.connect(self.contact_revealed)
         self.context_view.summary_regenerate_requested.connect(self.summary_regenerate_requested)
         self.context_view.summary.turn_requested.connect(self.jump_to_turn)
         self.rating_panel.rating_submitted.connect(self.rating_submitted)
+        self.review_button.toggled.connect(self.show_review)
         accepted = getattr(self.notifier, "accepted", None)  # optional on a Notifier
         if accepted is not None:
             accepted.connect(self.accept_escalation)
@@ -168,6 +197,7 @@ class MainWindow(WindowLook, QMainWindow):
     @Slot(object, str)
     def set_connection(self, state: ConnectionState, detail: str) -> None:
         self.header.set_connection(state, detail)
+        self.window_menu.set_signed_out(state is ConnectionState.SIGNED_OUT)
 
     @Slot(object)
     def set_sync(self, state: SyncState) -> None:
@@ -178,6 +208,28 @@ class MainWindow(WindowLook, QMainWindow):
         self._me = name
         self.header.set_agent_name(name)
 
+    @Slot(bool)
+    def set_review_available(self, available: bool) -> None:
+        """Review mode is for supervisors and admins: the app says so from the token's role."""
+        self.review_button.setVisible(available)
+        self.review_button.defaultAction().setEnabled(available)
+        if not available:
+            self.review_button.setChecked(False)
+
+    @Slot(bool)
+    def show_review(self, on: bool) -> None:
+        """Review mode instead of the queue (built, with pyqtgraph, on first open), or back."""
+        if on and self.review_view is None:
+            from .review import ReviewView  # lazy: start-up never loads charts
+
+            self.review_view = ReviewView(self, clock=self._clock)
+            self.mode_stack.addWidget(self.review_view)
+            self.review_opened.emit(self.review_view)
+        target = self.review_view if on and self.review_view else self.main_splitter
+        self.mode_stack.setCurrentWidget(target)
+        if self.review_button.isChecked() != on:
+            self.review_button.setChecked(on)
+
     @Slot(str)
     def set_pop_mode(self, mode: str) -> None:
         if mode not in POP_MODES:
@@ -186,10 +238,28 @@ class MainWindow(WindowLook, QMainWindow):
         actions = getattr(self, "pop_actions", {})
         if mode in actions:
             actions[mode].setChecked(True)
+        if hasattr(self, "queue_view"):  # built after the first call
+            self.queue_view.set_accept_shown(mode == "accept")
 
     @property
     def pop_mode(self) -> str:
         return self._pop_mode
+
+    def set_sla_targets(self, targets: Mapping[str, int] | None) -> None:
+        """Seconds an escalation may wait, per channel (`insight.sla_targets`)."""
+        self.queue_model.set_sla_targets(targets)
+
+    def set_max_open(self, count: int) -> None:
+        """How many open escalations the queue lists; the rest wait off the list, counted."""
+        self.queue_model.set_max_open(count)
+        self._update_queue_label()
+
+    def set_repeat_days(self, days: int) -> None:
+        """How far back a CRM contact about the same flow or reason makes a repeat contact."""
+        self.context_view.repeat_days = days
+
+    def set_arrival_sound(self, on: bool) -> None:
+        self._arrival_sound = on
 
     @Slot(list)
     def set_queue(self, items: list[QueueItem]) -> None:
@@ -222,6 +292,8 @@ class MainWindow(WindowLook, QMainWindow):
             self._select(item.escalation_id)  # emits context_requested through the selection
             self._pending = None
         hint = " · Accept: Ctrl+Shift+A" if self._pending else ""
+        if self._arrival_sound:
+            self.beep()
         self.notifier.notify(self, f"New escalation: {name}", f"{queue} · {reason}{hint}")
         self.notifier.announce(self, f"New escalation from {name}, {reason}")
 
@@ -255,9 +327,16 @@ class MainWindow(WindowLook, QMainWindow):
                 None,
             )
         self._pending = None
+        self.accept(target)
+
+    @Slot(str)
+    def accept(self, escalation_id: str | None) -> None:
+        """The agent takes this escalation on: bring the window up, open it, go to its turns."""
+        if escalation_id == self._pending:
+            self._pending = None
         self.notifier.pop(self)
-        if target is not None:
-            self._select(target)
+        if escalation_id is not None and self.queue_model.row_of(escalation_id) is not None:
+            self._select(escalation_id)
             self.context_view.focus_transcript()
 
     @Slot(object, bool)
@@ -287,6 +366,12 @@ class MainWindow(WindowLook, QMainWindow):
         """The hub refused or failed a regeneration: say why, allow another try."""
         if escalation_id == self.context_view.escalation_id:
             self.context_view.summary_regenerate_failed(message)
+
+    @Slot(object)
+    def show_summary_progress(self, progress: SummaryProgress) -> None:
+        """A summary as the model writes it: shown only for the open escalation."""
+        if progress.escalation_id == self.context_view.escalation_id:
+            self.context_view.summary.show_progress(progress.version, progress.text)
 
     @Slot(str, str)
     def claim_failed(self, escalation_id: str, message: str) -> None:

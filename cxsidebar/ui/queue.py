@@ -1,4 +1,4 @@
-"""The queue of open escalations: a list model, a delegate that draws each row, the view."""
+"""The queue of open escalations: a list model and the view (queue_delegate.py draws rows)."""
 
 from __future__ import annotations
 
@@ -9,39 +9,52 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
-    QPersistentModelIndex,
-    QRect,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QWidget,
 )
 
 from cxsidebar.core import ClaimInfo, EscalationStatus, QueueItem
 
-from .insight import SlaLevel, SlaStatus, sla_status
+from .insight import SlaStatus, sla_status
+from .queue_delegate import (
+    ChannelRole,
+    ClaimedByRole,
+    CreatedAtRole,
+    CustomerRole,
+    EscalationIdRole,
+    Index,
+    ItemRole,
+    QueueDelegate,
+    QueueNameRole,
+    SlaRole,
+    TopReasonRole,
+)
 from .text import clip, top_reason
 
-Index = QModelIndex | QPersistentModelIndex
-
-ItemRole = Qt.ItemDataRole.UserRole + 1  # the QueueItem itself
-EscalationIdRole = Qt.ItemDataRole.UserRole + 2
-CustomerRole = Qt.ItemDataRole.UserRole + 3  # cleaned display name
-ChannelRole = Qt.ItemDataRole.UserRole + 4
-QueueNameRole = Qt.ItemDataRole.UserRole + 5
-TopReasonRole = Qt.ItemDataRole.UserRole + 6
-CreatedAtRole = Qt.ItemDataRole.UserRole + 7
-ClaimedByRole = Qt.ItemDataRole.UserRole + 8  # None while open
-SlaRole = Qt.ItemDataRole.UserRole + 9  # insight.SlaStatus, recomputed on every tick
+# The roles come from the delegate that draws them; they are the model's interface too.
+__all__ = [
+    "MAX_OPEN",
+    "ChannelRole",
+    "ClaimedByRole",
+    "CreatedAtRole",
+    "CustomerRole",
+    "EscalationIdRole",
+    "Index",
+    "ItemRole",
+    "QueueDelegate",
+    "QueueModel",
+    "QueueNameRole",
+    "QueueView",
+    "SlaRole",
+    "TopReasonRole",
+]
 
 MAX_OPEN = 50  # open escalations shown at once; the newest beyond it wait off-list
 SLA_TICK_MS = 1000
@@ -153,6 +166,11 @@ class QueueModel(QAbstractListModel):
         self._targets = targets
         self.tick()
 
+    def set_max_open(self, count: int) -> None:
+        """A new cap on listed open escalations: rows move in or out, no reset."""
+        self._max_open = max(1, count)
+        self._sync()
+
     # -- changes -------------------------------------------------------------------------
 
     def set_items(self, items: list[QueueItem], *, me: str = "") -> None:
@@ -247,109 +265,35 @@ class QueueModel(QAbstractListModel):
         return item.status is EscalationStatus.OPEN or (bool(me) and item.claimed_by == me)
 
 
-def sla_colour(level: SlaLevel, palette: QPalette) -> QColor | None:
-    """Amber and red that read on the theme's base colour; None while on time."""
-    if level is SlaLevel.OK:
-        return None
-    dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
-    if level is SlaLevel.AMBER:
-        return QColor("#fbbc04" if dark else "#b06000")
-    return QColor("#f28b82" if dark else "#c5221f")
+class QueueView(QListView):
+    """The list of escalations; the model's SLA tick repaints the countdowns.
 
-
-class QueueDelegate(QStyledItemDelegate):
-    """Two lines per escalation: customer and SLA countdown; channel · queue · top reason.
-
-    A stripe on the left edge turns amber, then red, with the countdown, so the
-    colour is a second cue and never the only one (the text says "late").
+    Enter on a row, or its "Accept" button, asks to open it and work on it.
     """
 
-    PADDING = 6
-    STRIPE = 4
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        metrics = QFontMetrics(option.font)
-        return QSize(200, metrics.height() * 2 + metrics.leading() + self.PADDING * 3)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        painter.save()
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        palette: QPalette = opt.palette
-        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        rect: QRect = opt.rect.adjusted(
-            self.PADDING * 2, self.PADDING, -self.PADDING * 2, -self.PADDING
-        )
-        font = QFont(opt.font)
-        metrics = QFontMetrics(font)
-        line = metrics.height()
-
-        claimed_by = index.data(ClaimedByRole)
-        sla: SlaStatus | None = None if claimed_by else index.data(SlaRole)
-        right = "Claimed by you" if claimed_by else (sla.text if sla else "")
-        urgent = sla_colour(sla.level, palette) if sla is not None else None
-        if urgent is not None:
-            painter.fillRect(
-                QRect(opt.rect.left(), opt.rect.top(), self.STRIPE, opt.rect.height()), urgent
-            )
-        bold = QFont(font)
-        bold.setBold(True)
-        right_width = QFontMetrics(bold).horizontalAdvance(right) + self.PADDING
-
-        painter.setPen(palette.color(text_role))
-        painter.setFont(bold)
-        name_rect = QRect(rect.left(), rect.top(), rect.width() - right_width, line)
-        name = QFontMetrics(bold).elidedText(
-            index.data(CustomerRole), Qt.TextElideMode.ElideRight, name_rect.width()
-        )
-        painter.drawText(
-            name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name
-        )
-
-        painter.setFont(bold if urgent is not None else font)
-        if claimed_by and not selected:
-            painter.setPen(palette.color(QPalette.ColorRole.Link))
-        elif urgent is not None and not selected:
-            painter.setPen(urgent)
-        painter.drawText(
-            QRect(rect.right() - right_width, rect.top(), right_width, line),
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            right,
-        )
-
-        painter.setFont(font)
-        painter.setPen(palette.color(text_role if selected else QPalette.ColorRole.PlaceholderText))
-        second = (
-            f"{index.data(ChannelRole)} · {index.data(QueueNameRole)} · {index.data(TopReasonRole)}"
-        )
-        second_rect = QRect(
-            rect.left(), rect.top() + line + metrics.leading() + self.PADDING, rect.width(), line
-        )
-        painter.drawText(
-            second_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            metrics.elidedText(second, Qt.TextElideMode.ElideRight, second_rect.width()),
-        )
-        painter.restore()
-
-
-class QueueView(QListView):
-    """The list of escalations; the model's SLA tick repaints the countdowns."""
+    accept_requested = Signal(str)  # escalation id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Escalation queue")
         self.setAccessibleDescription(
             "Open escalations, oldest first, with the time left to answer."
-            " Ctrl+Up and Ctrl+Down move."
+            " Ctrl+Up and Ctrl+Down move; Enter (or Accept) opens one and goes to its transcript."
         )
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setUniformItemSizes(True)
-        self.setItemDelegate(QueueDelegate(self))
+        self.delegate = QueueDelegate(self)
+        self.delegate.accept_clicked.connect(self.accept_requested)
+        self.setItemDelegate(self.delegate)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def set_accept_shown(self, shown: bool) -> None:
+        self.delegate.accept_shown = shown
+        self.viewport().update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        current = self.currentIndex()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and current.isValid():
+            self.accept_requested.emit(current.data(EscalationIdRole))
+            return
+        super().keyPressEvent(event)

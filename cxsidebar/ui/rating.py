@@ -3,60 +3,43 @@
 The panel builds a `core.Rating` and emits it; the app saves it locally and
 answers with `rating_saved(id)` or `rating_save_failed(id, message)`. Drafts are
 kept per escalation, so moving through the queue never throws away a score, and
-a failed save keeps every value (and the rating's id) for the retry.
+a failed save keeps every value (and the rating's id) while the app retries:
+a later `rating_saved` for that id still settles it. Saving again after a save
+makes a new rating; the store makes it a new version if the old one synced.
+The controls and their keyboard shortcuts live in rating_form.py.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import pairwise
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
-    QComboBox,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from cxsidebar.core import Rating, RatingParts, clean_text
+from cxsidebar.core import Problem, Rating, RatingParts, Repeated, clean_text
 
+from .rating_form import COMMENT_LIMIT, PARTS, SCORE_STYLE, Draft, RatingControls
 from .text import plain_label
 
-PARTS = ("transcript", "summary", "profile", "history")
-COMMENT_LIMIT = 4000
+__all__ = ["COMMENT_LIMIT", "PARTS", "SAVED", "SAVING", "RatingPanel"]
 
-# The chosen score must be obvious at a glance, and focus visible for keyboard users.
-_SCORE_STYLE = """
-QPushButton { border: 1px solid palette(mid); border-radius: 4px; padding: 3px 10px;
-              background: palette(button); min-width: 18px; }
-QPushButton:checked { background: #1a56c4; color: white; border-color: #1a56c4;
-                      font-weight: bold; }
-QPushButton:focus { border: 2px solid palette(highlight); }
-QPushButton:disabled { color: palette(mid); }
-"""
-
+KEYBOARD_HELP = (
+    "Alt+1 to Alt+5: overall score. Alt+A transcript, Alt+S summary, Alt+P profile,"
+    " Alt+H history: then a digit, or N for not used. Alt+R: had to ask again, then"
+    " Tab and Space for what. Alt+B: problems. Alt+O: outcome. Alt+M: comment."
+    " Ctrl+S: save."
+)
 SAVING = "Saving…"
 SAVED = "Saved on this computer (will sync)"
-
-
-@dataclass
-class _Draft:
-    overall: int | None = None
-    parts: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(PARTS))
-    repeated: bool = False
-    comment: str = ""
-    state: str = "idle"  # idle | saving | saved | failed
-    message: str = ""
-    last: Rating | None = None  # the rating last sent, reused (same id) when retried unchanged
 
 
 def _same_content(a: Rating, b: Rating) -> bool:
@@ -70,13 +53,15 @@ class RatingPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Rate this context", parent)
         self.setAccessibleName("Rate this context")
+        self.setAccessibleDescription(KEYBOARD_HELP)
         self._escalation_id: str | None = None
-        self._draft = _Draft()
-        self._drafts: dict[str, _Draft] = {}
-        self._pending: dict[uuid.UUID, str] = {}  # rating id → escalation id
+        self._draft = Draft()
+        self._drafts: dict[str, Draft] = {}
+        self._pending: dict[uuid.UUID, str] = {}  # rating id → escalation id, until saved
+        self._last: dict[str, Rating] = {}  # escalation id → the rating last submitted
         self._loading = False
         self._build()
-        self._load(_Draft())
+        self._load(Draft())
 
     # -- layout ----------------------------------------------------------------------
 
@@ -92,7 +77,7 @@ class RatingPanel(QGroupBox):
             button = QPushButton(str(score), self.form)
             button.setCheckable(True)
             button.setMaximumWidth(44)
-            button.setStyleSheet(_SCORE_STYLE)
+            button.setStyleSheet(SCORE_STYLE)
             button.setAccessibleName(f"Overall score {score} of 5")
             button.setAccessibleDescription(f"Alt+{score}")
             self.overall_group.addButton(button, score)
@@ -101,38 +86,25 @@ class RatingPanel(QGroupBox):
         overall_row.addStretch(1)
         self.overall_group.idToggled.connect(self._changed)
 
-        grid = QGridLayout()
-        self.part_boxes: dict[str, QComboBox] = {}
-        for number, part in enumerate(PARTS):
-            box = QComboBox(self.form)
-            box.addItem("Not used", None)
-            for score in range(1, 6):
-                box.addItem(str(score), score)
-            box.setAccessibleName(f"{part.capitalize()} score")
-            box.currentIndexChanged.connect(self._changed)
-            label = plain_label(f"{part.capitalize()}:", self.form)
-            label.setBuddy(box)
-            grid.addWidget(label, number // 2, (number % 2) * 2)
-            grid.addWidget(box, number // 2, (number % 2) * 2 + 1)
-            self.part_boxes[part] = box
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
-
-        self.repeat_box = QCheckBox("I had to ask the customer to repeat something", self.form)
-        self.repeat_box.setAccessibleName("I had to ask the customer to repeat something")
-        self.repeat_box.toggled.connect(self._changed)
-        self.comment_edit = QPlainTextEdit(self.form)
-        self.comment_edit.setPlaceholderText("Comment (optional)")
-        self.comment_edit.setAccessibleName("Comment")
-        self.comment_edit.setTabChangesFocus(True)
-        self.comment_edit.setMaximumHeight(self.fontMetrics().height() * 3 + 12)
-        self.comment_edit.textChanged.connect(self._changed)
+        self.controls = RatingControls(self.form)
+        c = self.controls
+        self.part_boxes = c.part_boxes
+        self.repeat_box = c.repeat_box
+        self.repeated_boxes = c.repeated_boxes
+        self.problem_boxes = c.problem_boxes
+        self.outcome_box = c.outcome_box
+        self.comment_edit = c.comment_edit
+        for signal in c.change_signals():
+            signal.connect(self._changed)
 
         form_layout = QVBoxLayout(self.form)
         form_layout.setContentsMargins(0, 0, 0, 0)
         form_layout.addLayout(overall_row)
-        form_layout.addLayout(grid)
-        form_layout.addWidget(self.repeat_box)
+        form_layout.addLayout(c.grid)
+        form_layout.addLayout(c.repeated_row)
+        form_layout.addLayout(c.problems_row)
+        form_layout.addLayout(c.outcome_row)
+        form_layout.addWidget(c.comment_label)
         form_layout.addWidget(self.comment_edit)
 
         self.save_button = QPushButton("Save rating  (Ctrl+S)", self)
@@ -151,14 +123,8 @@ class RatingPanel(QGroupBox):
             QWidget.setTabOrder(first, second)
 
     def focus_order(self) -> list[QWidget]:
-        """The controls in Tab order: scores, parts, the checkbox, the comment, Save."""
-        return [
-            *self.overall_buttons,
-            *self.part_boxes.values(),
-            self.repeat_box,
-            self.comment_edit,
-            self.save_button,
-        ]
+        """The controls in Tab order: scores, parts, repeated, problems, outcome, comment, Save."""
+        return [*self.overall_buttons, *self.controls.focus_order(), self.save_button]
 
     # -- the escalation being rated ---------------------------------------------------
 
@@ -174,7 +140,7 @@ class RatingPanel(QGroupBox):
             self._drafts[self._escalation_id] = self._read()
         self._escalation_id = escalation_id
         draft = self._drafts.pop(escalation_id, None) if escalation_id else None
-        self._load(draft or _Draft())
+        self._load(draft or Draft())
 
     def has_draft(self) -> bool:
         """An unsaved rating in progress: a score chosen or a comment typed."""
@@ -202,14 +168,16 @@ class RatingPanel(QGroupBox):
             created_at=datetime.now(UTC),
             overall=draft.overall,
             parts=RatingParts(**draft.parts),
-            customer_repeated=draft.repeated,
+            customer_repeated=draft.repeated or bool(draft.repeated_what),
+            repeated=[r for r in Repeated if r in draft.repeated_what],
+            problems=[p for p in Problem if p in draft.problems],
             comment=draft.comment[:COMMENT_LIMIT],
+            outcome=draft.outcome,
         )
-        if draft.state == "failed" and draft.last is not None and _same_content(draft.last, rating):
-            rating = (
-                draft.last
-            )  # the same rating again: same id, so a late first save is no duplicate
-        draft.last = rating
+        last = self._last.get(self._escalation_id)
+        if draft.state == "failed" and last is not None and _same_content(last, rating):
+            rating = last  # the same rating again: same id, so a late first save is no duplicate
+        self._last[self._escalation_id] = rating
         draft.state, draft.message = "saving", ""
         self._pending[rating.id] = self._escalation_id
         self._load(draft)
@@ -219,13 +187,22 @@ class RatingPanel(QGroupBox):
         self._settle(rating_id, "saved", "")
 
     def rating_save_failed(self, rating_id: uuid.UUID, message: str) -> None:
-        self._settle(rating_id, "failed", clean_text(message, single_line=True))
+        """Not on disk yet; the app keeps it and retries, a later rating_saved settles it."""
+        message = clean_text(message, single_line=True)
+        if message.lower().startswith("not saved:"):
+            message = message[len("not saved:") :].strip()
+        self._settle(rating_id, "failed", message)
 
     def _settle(self, rating_id: uuid.UUID, state: str, message: str) -> None:
-        escalation_id = self._pending.pop(rating_id, None)
+        escalation_id = self._pending.get(rating_id)
         if escalation_id is None:
             return
-        draft: _Draft | None
+        if state == "saved":
+            del self._pending[rating_id]
+        last = self._last.get(escalation_id)
+        if last is None or last.id != rating_id:
+            return  # an older save: the newer one decides what the agent sees
+        draft: Draft | None
         if escalation_id == self._escalation_id:
             draft = self._read()
         else:
@@ -238,16 +215,14 @@ class RatingPanel(QGroupBox):
 
     # -- widgets ⇄ draft ---------------------------------------------------------------------
 
-    def _read(self) -> _Draft:
+    def _read(self) -> Draft:
         draft = self._draft
         checked = self.overall_group.checkedId()
         draft.overall = checked if checked > 0 else None
-        draft.parts = {part: box.currentData() for part, box in self.part_boxes.items()}
-        draft.repeated = self.repeat_box.isChecked()
-        draft.comment = self.comment_edit.toPlainText()
+        self.controls.read(draft)
         return draft
 
-    def _load(self, draft: _Draft) -> None:
+    def _load(self, draft: Draft) -> None:
         self._loading = True
         try:
             self._draft = draft
@@ -255,11 +230,7 @@ class RatingPanel(QGroupBox):
             for score, button in enumerate(self.overall_buttons, start=1):
                 button.setChecked(score == draft.overall)
             self.overall_group.setExclusive(True)
-            for part, box in self.part_boxes.items():
-                box.setCurrentIndex(max(0, box.findData(draft.parts.get(part))))
-            self.repeat_box.setChecked(draft.repeated)
-            if self.comment_edit.toPlainText() != draft.comment:
-                self.comment_edit.setPlainText(draft.comment)
+            self.controls.load(draft)
         finally:
             self._loading = False
         self._show_state()
@@ -285,7 +256,8 @@ class RatingPanel(QGroupBox):
         elif draft.state == "saved":
             text, style = SAVED, "color: #1e8e3e;"
         elif draft.state == "failed":
-            text, style = f"Not saved: {draft.message}", "color: #c5221f; font-weight: bold;"
+            text = f"Not saved: {draft.message}" if draft.message else "Not saved"
+            style = "color: #c5221f; font-weight: bold;"
         elif has_escalation and not overall:
             text, style = "Choose an overall score (Alt+1 … Alt+5)", ""
         else:

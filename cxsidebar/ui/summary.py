@@ -7,6 +7,11 @@ untrusted (a model wrote it from customer text): every string goes through
 sections goes into a read-only QPlainTextEdit.
 
 The body is rebuilt once per summary (at most `MAX_STATEMENTS` rows), never per turn.
+
+While a streaming model writes a new version, `show_progress` shows its text so
+far in the read-only text box, labelled "generating…" (the hub throttles these
+previews); the checked summary replaces it when `set_summary` brings that
+version or a later one.
 """
 
 from __future__ import annotations
@@ -46,6 +51,9 @@ MAX_CHIPS = 6  # per statement; the rest are counted ("+3")
 STATEMENT_LIMIT = 600  # characters, as the schema allows
 NO_SUMMARY = "No summary yet"
 NOT_ENOUGH = "Not enough conversation to summarise."
+GENERATING = "generating…"
+PROGRESS_NOTE = "Generating… the statements are checked against the transcript when it is done."
+PROGRESS_LIMIT = 20_000  # characters of a preview, as the wire schema allows
 _CHIP = (
     "QToolButton { border: 1px solid palette(mid); border-radius: 8px; padding: 0px 6px;"
     " color: palette(link); } QToolButton:hover, QToolButton:focus"
@@ -104,6 +112,7 @@ class SummaryPane(QWidget):
         self.regenerate_button.setAccessibleDescription("Ctrl+Shift+G")
         self.regenerate_button.clicked.connect(self.request_regenerate)
         self.status_label = plain_label(name="Regenerate status", wrap=True)
+        self.progress_label = dim(plain_label(PROGRESS_NOTE, name="Summary progress", wrap=True))
         self.notice_label = plain_label(name="Summary notice", wrap=True)
         self.state_label = plain_label(NOT_ENOUGH, name="Summary state", wrap=True)
         dim(self.state_label)
@@ -122,6 +131,7 @@ class SummaryPane(QWidget):
         self._pending = False
         self._available = False
         self._shown: tuple[Summary | None, list[int | None]] | None = None
+        self._progress: tuple[int, str] | None = None  # (version, text) being generated
 
         header = QHBoxLayout()
         header.addWidget(self.kind_label)
@@ -130,10 +140,12 @@ class SummaryPane(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.progress_label)
         layout.addWidget(self.notice_label)
         layout.addWidget(self.state_label)
         layout.addWidget(self.text_edit, 1)
         layout.addWidget(self.scroll_area, 1)
+        self.progress_label.setVisible(False)
         self.set_summary(None)
 
     # -- what the view shows ----------------------------------------------------------------
@@ -143,7 +155,8 @@ class SummaryPane(QWidget):
     ) -> None:
         """Show `summary`; `positions` maps the transcript's turn ids to their 1-based place.
 
-        Citations of turns not in `positions` get no chip.
+        Citations of turns not in `positions` get no chip. A version older than the
+        one being generated (`show_progress`) waits behind it; None ends the preview.
         """
         positions = positions or {}
         self._pending = False
@@ -152,6 +165,12 @@ class SummaryPane(QWidget):
         cited = [
             positions.get(c) for _, s in (summary.statements() if summary else []) for c in s.cites
         ]
+        if self._progress is not None:
+            if summary is not None and summary.version < self._progress[0]:
+                self._shown = (summary, cited)
+                return
+            self._progress, self._shown = None, None
+            self.progress_label.setVisible(False)
         if self._shown is not None and self._shown == (summary, cited):
             return  # the same summary again (a live turn refetched the context): keep it
         self._shown = (summary, cited)
@@ -177,8 +196,47 @@ class SummaryPane(QWidget):
 
     @property
     def summary(self) -> Summary | None:
-        """The summary on show, or None."""
+        """The latest checked summary given (behind a preview while one shows), or None."""
         return self._shown[0] if self._shown is not None else None
+
+    @property
+    def shown_version(self) -> int | None:
+        """The version of the checked summary the agent sees now, for the rating; None when
+        there is none, or while a preview of a newer version stands in its place."""
+        if self._progress is not None or self.summary is None:
+            return None
+        return self.summary.version
+
+    @property
+    def progress_version(self) -> int | None:
+        """The version being generated on show, or None."""
+        return self._progress[0] if self._progress is not None else None
+
+    def show_progress(self, version: int, text: str) -> bool:
+        """Show a summary as the model writes it; False (ignored) when `version` is already
+        shown checked, or the text is empty."""
+        shown = self.summary
+        text = clip(text, PROGRESS_LIMIT, single_line=False)
+        if (shown is not None and shown.version >= version) or not text.strip():
+            return False
+        if self._progress == (version, text):
+            return True
+        entering = self._progress is None
+        self._progress = (version, text)
+        if entering:
+            self.kind_label.setText(KIND_NAMES["llm"])
+            self.notice_label.setVisible(False)
+            self.state_label.setVisible(False)
+            self._build([], {})
+            self.scroll_area.setVisible(False)
+            self.progress_label.setVisible(True)
+        self.meta_label.setText(f"v{version} · {GENERATING}")
+        bar = self.text_edit.verticalScrollBar()
+        at = bar.value()  # growing text must not throw the reader back to the top
+        self.text_edit.setPlainText(text)
+        bar.setValue(at)
+        self.text_edit.setVisible(True)
+        return True
 
     def set_available(self, available: bool) -> None:
         """Whether there is an escalation whose summary can be regenerated."""

@@ -279,6 +279,11 @@ class TranscriptView(QListView):
     def delegate(self) -> TranscriptDelegate:
         return self._delegate
 
+    def set_highlight(self, query: str) -> None:
+        """Highlight the find bar's matches in every drawn turn ("" for none)."""
+        self._delegate.set_highlight(query)
+        self.viewport().update()
+
     def follow_tail(self) -> None:
         """Stay at the newest turn while rows are laid out or added, until the agent scrolls up."""
         self._follow = True

@@ -8,6 +8,7 @@ view lays rows out in batches, so only what is measured is ever laid out.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
@@ -19,6 +20,7 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QPainter,
     QPalette,
+    QTextCharFormat,
     QTextLayout,
     QTextOption,
 )
@@ -43,18 +45,27 @@ SPEAKER_COLOURS = {
     Speaker.SYSTEM: ("#8e24aa", "#d7aefb"),
 }
 MARK_COLOURS = {"stripe": ("#e37400", "#fbbc04"), "tint": ("#fff4e5", "#3d3320")}
+FIND_COLOURS = {"background": ("#fde293", "#8a6d00"), "text": ("#202124", "#ffffff")}
+MAX_HIGHLIGHTS = 500  # per row: a 1 MB message full of matches stays cheap to paint
 
 
 def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Base).lightness() < 128
 
 
-def layout_text(text: str, font: QFont, width: float) -> tuple[QTextLayout, float]:
+def layout_text(
+    text: str,
+    font: QFont,
+    width: float,
+    formats: list[QTextLayout.FormatRange] | None = None,
+) -> tuple[QTextLayout, float]:
     layout = QTextLayout(text, font)
     option = QTextOption()
     option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
     layout.setTextOption(option)
     layout.setCacheEnabled(True)
+    if formats:
+        layout.setFormats(formats)
     height = 0.0
     layout.beginLayout()
     while True:
@@ -81,6 +92,34 @@ class TranscriptDelegate(QStyledItemDelegate):
         self._font_key = ""
         self._font_metrics = QFontMetricsF(QFont())
         self.measured = 0  # rows laid out to measure them, for tests and benchmarks
+        self._find: re.Pattern[str] | None = None
+
+    def set_highlight(self, query: str) -> None:
+        """Mark every match of `query` (any case) in the drawn text; "" marks none."""
+        self._find = re.compile(re.escape(query), re.IGNORECASE) if query else None
+
+    def matches(self, text: str) -> list[tuple[int, int]]:
+        """(start, length) of the highlighted matches in `text`, at most MAX_HIGHLIGHTS."""
+        if self._find is None:
+            return []
+        found = []
+        for match in self._find.finditer(text):
+            found.append((match.start(), match.end() - match.start()))
+            if len(found) == MAX_HIGHLIGHTS:
+                break
+        return found
+
+    def _highlights(self, text: str, dark: bool) -> list[QTextLayout.FormatRange]:
+        ranges = []
+        for start, length in self.matches(text):
+            chosen = QTextLayout.FormatRange()
+            chosen.start, chosen.length = start, length
+            look = QTextCharFormat()
+            look.setBackground(QColor(FIND_COLOURS["background"][dark]))
+            look.setForeground(QColor(FIND_COLOURS["text"][dark]))
+            chosen.format = look
+            ranges.append(chosen)
+        return ranges
 
     def set_width(self, width: int) -> bool:
         """The view's usable width; returns whether the cached heights were dropped."""
@@ -174,7 +213,9 @@ class TranscriptDelegate(QStyledItemDelegate):
             index.data(TimeRole),
         )
 
-        layout, text_height = layout_text(index.data(TextRole), font, rect.width())
+        text: str = index.data(TextRole)
+        highlights = self._highlights(text, dark)
+        layout, text_height = layout_text(text, font, rect.width(), highlights)
         painter.setPen(text_colour)
         painter.setClipRect(opt.rect)  # a huge message draws only what the row shows
         layout.draw(painter, QPointF(rect.left(), rect.top() + line + self.PAD / 2))

@@ -314,4 +314,63 @@ def test_run_syncs_at_start_and_when_woken(st: StoreThread, clock: Clock) -> Non
 
 def test_batch_size_is_bounded() -> None:
     with pytest.raises(ValueError, match="batch_size"):
-        RatingSync(None, None, print, batch_size=101)  # type: ignore[arg-type]
+        RatingSync(None, None, print, batch_size=501)  # type: ignore[arg-type]
+
+
+def test_a_failing_local_database_does_not_stop_the_sync(st: StoreThread, clock: Clock) -> None:
+    save(st, rating("esc-1"))
+    st.submit(lambda store: store.db.execute("PRAGMA query_only = ON")).result(10)
+
+    async def scenario(sync: RatingSync, hub: Hub, reports: list[SyncState]) -> None:
+        task = asyncio.create_task(sync.run())
+        # Polls bounded by the scenario's 10 s timeout: reports is a plain list.
+        while not any("local database" in r.detail for r in reports):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        assert "readonly" in reports[-1].detail
+        await asyncio.wrap_future(
+            st.submit(lambda store: store.db.execute("PRAGMA query_only = OFF"))
+        )
+        sync.wake()
+        await asyncio.wait_for(hub.called.wait(), 5)
+        while not reports or reports[-1] != SyncState(unsynced=0):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    hub = Hub(created)
+    run(st, clock, hub, scenario, period=3600, backoff=Backoff(0.01, 0.02, "full"))
+    assert [body[0]["escalation_id"] for _, body in hub.requests] == ["esc-1"]
+
+
+def test_concurrent_batches_are_disjoint_and_all_arrive_once(st: StoreThread, clock: Clock) -> None:
+    ratings = [rating(f"esc-{n}") for n in range(250)]
+    save(st, *ratings)
+    hub = Hub(created)
+
+    async def scenario(sync: RatingSync, hub: Hub, reports: list[SyncState]) -> None:
+        assert await sync.sync_once() is None
+
+    run(st, clock, hub, scenario, batch_size=40, concurrency=3)
+    sent = [r["id"] for _, body in hub.requests for r in body]
+    assert sorted(sent) == sorted(str(r.id) for r in ratings)  # each exactly once
+    assert max(hub.sizes()) == 40
+    assert len({key for key, _ in hub.requests}) == len(hub.requests)
+    assert state(st) == SyncState(unsynced=0)
+
+
+def test_a_round_where_one_batch_fails_goes_on_with_the_rest(st: StoreThread, clock: Clock) -> None:
+    save(st, *(rating(f"esc-{n}") for n in range(4)))
+    hub = Hub(refused, created)
+
+    async def scenario(sync: RatingSync, hub: Hub, reports: list[SyncState]) -> None:
+        await sync.sync_once()
+
+    run(st, clock, hub, scenario, batch_size=2, concurrency=2)
+    assert state(st) == SyncState(unsynced=0)  # the refused batch was released and resent
+    assert len(hub.requests) == 3
+
+
+def test_concurrency_is_bounded() -> None:
+    with pytest.raises(ValueError, match="concurrency"):
+        RatingSync(None, None, print, concurrency=0)  # type: ignore[arg-type]

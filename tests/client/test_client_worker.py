@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -154,7 +155,9 @@ def test_a_faulty_listener_does_not_stop_the_worker(
         worker.stop()
 
 
-def test_a_failed_save_is_reported(served: ServedHub, store_thread: StoreThread) -> None:
+def test_a_failed_save_is_reported_kept_and_retried(
+    served: ServedHub, store_thread: StoreThread
+) -> None:
     trigger = (
         "CREATE TRIGGER no_space BEFORE INSERT ON outbox"
         " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
@@ -173,8 +176,115 @@ def test_a_failed_save_is_reported(served: ServedHub, store_thread: StoreThread)
         assert message.startswith("not saved:")
         assert "disk full" in message
         assert listener.of("on_rating_saved") == []
+        assert worker.unsaved() == [lost]
+        listener.wait_for_call("on_rating_save_failed", 2)  # it keeps trying
+
+        store_thread.submit(lambda store: store.db.execute("DROP TRIGGER no_space")).result(5)
+        assert listener.wait_for_call("on_rating_saved") == [(lost.id,)]
+        served.hub.wait_until(lambda: str(lost.id) in served.hub.ratings)
+        assert worker.unsaved() == []
     finally:
         worker.stop()
+
+
+def last_sync(listener: RecordingListener) -> SyncState:
+    calls = listener.of("on_sync")
+    return calls[-1][0] if calls else SyncState(unsynced=0)
+
+
+def _limit(pragma: str) -> Callable[[LocalStore], None]:
+    def apply(store: LocalStore) -> None:
+        store.db.execute(pragma)
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    ("refuse", "allow", "why"),
+    [
+        # A full disk, for real: SQLite cannot grow the file past this many pages.
+        ("PRAGMA max_page_count = {pages}", "PRAGMA max_page_count = 1073741823", "full"),
+        # Read-only, for real at the SQLite level (chmod means nothing to root, who runs CI).
+        ("PRAGMA query_only = ON", "PRAGMA query_only = OFF", "readonly"),
+    ],
+)
+def test_a_full_or_read_only_database_keeps_the_latest_rating_until_written(
+    served: ServedHub, store_thread: StoreThread, refuse: str, allow: str, why: str
+) -> None:
+    pages = store_thread.submit(lambda store: store.pragma("page_count")).result(5)
+    store_thread.submit(_limit(refuse.format(pages=pages))).result(5)
+    listener = RecordingListener()
+    worker = NetworkWorker(
+        listener, hub_url=served.url, token=served.hub.token, store=store_thread, tuning=FAST
+    )
+    worker.start()
+    try:
+        first = rating("esc-1", 2, comment="x" * 4000)  # needs new pages
+        worker.save_rating(first)
+        listener.wait_for_call("on_rating_save_failed")
+        assert why in listener.of("on_rating_save_failed")[0][1]
+        edited = rating("esc-1", 5, comment="y" * 4000)
+        worker.save_rating(edited)  # the newer one replaces the one held in memory
+        listener.wait_until(
+            lambda: (edited.id,) in [c[:1] for c in listener.of("on_rating_save_failed")]
+        )
+        assert worker.unsaved() == [edited]
+
+        store_thread.submit(_limit(allow)).result(5)
+        assert listener.wait_for_call("on_rating_saved") == [(edited.id,)]
+        served.hub.wait_until(lambda: str(edited.id) in served.hub.ratings)
+        assert str(first.id) not in served.hub.ratings
+        assert worker.unsaved() == []
+    finally:
+        worker.stop()
+
+
+def test_signing_in_again_restarts_the_stream_and_the_sync(
+    served: ServedHub, store_thread: StoreThread
+) -> None:
+    hub, listener = served.hub, RecordingListener()
+    worker = NetworkWorker(
+        listener, hub_url=served.url, token="revoked", store=store_thread, tuning=FAST
+    )
+    worker.start()
+    try:
+        listener.wait_until(lambda: ConnectionState.SIGNED_OUT in listener.states())
+        kept = rating("esc-1")
+        worker.save_rating(kept)
+        listener.wait_until(lambda: "signed out" in last_sync(listener).detail)
+        assert hub.ratings == {}
+
+        worker.reauthenticate(hub.token).result(5)
+        listener.wait_until(lambda: listener.states()[-1] is ConnectionState.LIVE)
+        hub.wait_until(lambda: str(kept.id) in hub.ratings)
+        listener.wait_until(lambda: listener.of("on_sync")[-1] == (SyncState(unsynced=0),))
+
+        worker.sign_out().result(5)
+        assert listener.states()[-1] is ConnectionState.SIGNED_OUT
+        later = rating("esc-2")
+        worker.save_rating(later).result(5)
+        assert listener.of("on_rating_saved")[-1] == (later.id,)
+        assert str(later.id) not in hub.ratings
+    finally:
+        worker.stop()
+
+
+def test_dead_letters_are_read_from_the_store(served: ServedHub, store_thread: StoreThread) -> None:
+    listener = RecordingListener()
+    worker = NetworkWorker(
+        listener, hub_url=served.url, token=served.hub.token, store=store_thread, tuning=FAST
+    )
+    worker.start()
+    try:
+        first = rating("esc-1")
+        served.hub.ratings[str(first.id)] = "{}"  # the hub knows this id with another body
+        worker.save_rating(first)
+        listener.wait_until(lambda: last_sync(listener).rejected == 1)
+        assert worker.dead_letters().result(5) == [(first, "different body")]
+    finally:
+        worker.stop()
+    with pytest.raises(NetworkWorkerError):
+        worker.dead_letters()
 
 
 def test_commands_need_a_running_worker(store_thread: StoreThread) -> None:

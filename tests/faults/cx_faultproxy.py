@@ -64,6 +64,16 @@ class FaultProxy:
         self._thread.join(10)
         self._loop.close()
 
+    def cut(self) -> None:
+        """Close every open connection now; new ones get what the plan says."""
+        asyncio.run_coroutine_threadsafe(self._cut(), self._loop).result(10)
+
+    async def _cut(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def _listen(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
 

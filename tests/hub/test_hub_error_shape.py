@@ -54,7 +54,7 @@ async def test_every_kind_of_error_has_the_envelope(api):
         (404, client.get("/v1/escalations/missing", headers=agent)),
         (404, client.get("/no/such/path")),
         (405, client.delete("/v1/escalations")),
-        (405, client.get("/v1/ratings", headers=agent)),
+        (405, client.delete("/v1/ratings", headers=agent)),
         (409, client.post("/v1/escalations/esc-1/claim", headers=api.auth(api.other_agent))),
         (409, api.post(escalation_body("esc-1", channel="email"))),
         (413, client.post("/v1/escalations", content=big_raw, headers=big_headers)),

@@ -37,7 +37,8 @@ def statuses(response) -> list[tuple[str, str | None]]:
 
 async def test_each_item_gets_its_own_result_in_order(api):
     await api.escalate("esc-1")
-    first, second = rating(), rating(overall=2)
+    await api.escalate("esc-2")
+    first, second = rating(), rating("esc-2", overall=2)
     response = await send(api, [first, rating("ghost"), second])
     result = RatingBatchResult.model_validate(response.json())
     assert str(result.results[0].id) == first["id"]

@@ -40,7 +40,10 @@ def test_migrations_apply_once_and_reopen_keeps_the_data(
     again = LocalStore(db_path, clock=clock)
     try:
         assert migrations.pending(again.db) == []
-        assert [m.name for m in migrations.applied(again.db)] == ["0001_ratings_and_outbox"]
+        assert [m.name for m in migrations.applied(again.db)] == [
+            "0001_ratings_and_outbox",
+            "0002_rating_supersedes",
+        ]
         assert again.due(10, clock()) == [rating]
         assert again.pragma("synchronous") == 2  # set again on the new connection
     finally:
@@ -114,8 +117,10 @@ def test_a_save_after_sync_is_a_new_rating(
     store.save_rating(second)
 
     assert store.rating(first.id) == (first, "synced")
-    assert store.due(10, clock()) == [second]
+    version = second.model_copy(update={"supersedes": first.id})
+    assert store.due(10, clock()) == [version]
     assert store.sync_state() == SyncState(unsynced=1)
+    assert store.current() == {"esc-1": version}
 
 
 def test_due_is_oldest_first_limited_and_respects_deferral(
@@ -229,18 +234,63 @@ def test_a_partly_answered_batch_gets_a_new_key(
 def test_editing_a_batched_rating_rebatches_its_mates(
     store: LocalStore, clock: FakeClock, make_rating: MakeRating
 ) -> None:
-    first, second = make_rating("esc-1"), make_rating("esc-2")
+    first, second, third = make_rating("esc-1"), make_rating("esc-2"), make_rating("esc-3")
     store.save_rating(first)
     store.save_rating(second)
-    batch = store.next_batch(100, clock())
+    store.save_rating(third)
+    batch = store.next_batch(2, clock())  # first and second: picked, not yet sent
     assert batch is not None
+    assert batch.ratings == [first, second]
+    store.defer([r.id for r in batch.ratings], clock(), "hub unreachable")
+    store.release_deferred()
 
-    edited = make_rating("esc-1", 1)
-    store.save_rating(edited)
+    edited_third = make_rating("esc-3", 1)
+    store.save_rating(edited_third)  # never picked: still editable, so replaced
+    assert store.rating(third.id) is None
     again = store.next_batch(100, clock())
     assert again is not None
-    assert again.key != batch.key
-    assert again.ratings == [second, edited]
+    assert again.key == batch.key  # a batch that may have arrived is resent unchanged
+    assert again.ratings == [first, second]
+
+
+def test_an_edit_of_a_rating_that_may_have_arrived_is_a_waiting_version(
+    store: LocalStore, clock: FakeClock, make_rating: MakeRating
+) -> None:
+    first, other = make_rating("esc-1", 2), make_rating("esc-2")
+    store.save_rating(first)
+    store.save_rating(other)
+    batch = store.next_batch(100, clock())  # sent; the answer was lost
+    assert batch is not None
+
+    edited = store.save_rating(make_rating("esc-1", 5))
+    assert edited.supersedes == first.id
+    assert store.rating(first.id) == (first, "pending")  # both kept
+    assert store.next_due_at() == clock()
+    again = store.next_batch(100, clock())
+    assert again is not None
+    assert again.ratings == [first, other]  # the version waits for its predecessor
+    store.mark_results([RatingResult(id=r.id, status="created") for r in again.ratings])
+    assert store.due(10, clock()) == [edited]
+    store.mark_results([RatingResult(id=edited.id, status="created")])
+    assert store.current() == {"esc-1": edited, "esc-2": other}
+
+
+def test_a_version_of_a_refused_rating_supersedes_what_that_one_did(
+    store: LocalStore, clock: FakeClock, make_rating: MakeRating
+) -> None:
+    base = make_rating("esc-1", 3)
+    store.save_rating(base)
+    store.mark_results([RatingResult(id=base.id, status="created")])
+    middle = store.save_rating(make_rating("esc-1", 4))
+    assert middle.supersedes == base.id
+    assert store.next_batch(100, clock()) is not None  # middle is in flight
+    last = store.save_rating(make_rating("esc-1", 5))
+    assert last.supersedes == middle.id
+    assert store.due(10, clock()) == [middle]  # last waits for middle
+
+    store.mark_results([RatingResult(id=middle.id, status="rejected", reason="no")])
+    assert store.due(10, clock()) == [last.model_copy(update={"supersedes": base.id})]
+    assert store.current()["esc-1"].id == last.id
 
 
 def test_isolate_splits_a_refused_batch_into_single_requests(
@@ -277,3 +327,24 @@ def test_release_deferred_makes_everything_due_and_resets_backoff(
     assert store.due(10, clock()) == [rating]
     assert store.db.execute("SELECT attempts FROM outbox").fetchone()[0] == 0
     assert store.release_deferred() == 0
+
+
+def test_next_batches_are_disjoint_and_keep_their_keys(
+    store: LocalStore, clock: FakeClock, make_rating: MakeRating
+) -> None:
+    ratings = [make_rating(f"esc-{n}") for n in range(5)]
+    for rating in ratings:
+        store.save_rating(rating)
+    first, second, third = store.next_batches(2, clock(), 4)
+    assert [first.ratings, second.ratings, third.ratings] == [
+        ratings[0:2],
+        ratings[2:4],
+        ratings[4:],
+    ]
+    assert len({first.key, second.key, third.key}) == 3
+    again = store.next_batches(2, clock(), 2)  # retried: the same batches, same keys
+    assert [(b.key, b.ratings) for b in again] == [
+        (first.key, first.ratings),
+        (second.key, second.ratings),
+    ]
+    assert store.next_batches(2, clock(), 0) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,8 @@ class Reply:
     status: int = 200
     refusal: str | None = None
     delay: float = 0.0  # seconds before answering, to provoke client timeouts
+    chunk_delay: float = 0.0  # seconds between streamed pieces, as a model writes
+    chunk_size: int = 17  # characters per streamed piece
     error: dict[str, Any] | None = None
 
 
@@ -71,7 +73,7 @@ async def _sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-def _chunks(body: dict[str, Any], reply: Reply) -> Iterator[str]:
+async def _chunks(body: dict[str, Any], reply: Reply) -> AsyncIterator[str]:
     base = {
         "id": "chatcmpl-fake",
         "object": "chat.completion.chunk",
@@ -81,8 +83,12 @@ def _chunks(body: dict[str, Any], reply: Reply) -> Iterator[str]:
     first = {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}
     yield f"data: {json.dumps(first)}\n\n"
     text = reply.content
-    for start in range(0, len(text), 17):  # several small deltas, as models stream
-        piece = {**base, "choices": [{"index": 0, "delta": {"content": text[start : start + 17]}}]}
+    size = reply.chunk_size
+    for start in range(0, len(text), size):  # several small deltas, as models stream
+        if reply.chunk_delay:
+            await _sleep(reply.chunk_delay)
+        delta = {"content": text[start : start + size]}
+        piece = {**base, "choices": [{"index": 0, "delta": delta}]}
         yield f"data: {json.dumps(piece)}\n\n"
     last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
     yield f"data: {json.dumps(last)}\n\n"
@@ -90,20 +96,29 @@ def _chunks(body: dict[str, Any], reply: Reply) -> Iterator[str]:
 
 
 class ServedFake:
-    """Runs a FakeOpenAI with uvicorn in a thread; `.base_url` ends in /v1."""
+    """Runs a FakeOpenAI with uvicorn in a thread; `.base_url` ends in /v1.
 
-    def __init__(self, fake: FakeOpenAI) -> None:
+    `tls`: (certificate, key) PEM files to serve HTTPS with."""
+
+    def __init__(self, fake: FakeOpenAI, *, tls: tuple[str, str] | None = None) -> None:
         self.fake = fake
         self.port = free_port()
+        self.scheme = "https" if tls else "http"
         config = uvicorn.Config(
-            fake.app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+            fake.app(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            ssl_certfile=tls[0] if tls else None,
+            ssl_keyfile=tls[1] if tls else None,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="fake-openai", daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.scheme}://127.0.0.1:{self.port}/v1"
 
     def start(self) -> ServedFake:
         self._thread.start()

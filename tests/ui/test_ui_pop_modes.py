@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication
 
 from cxsidebar.core import ClaimInfo
 from cxsidebar.ui import DesktopNotifier, MainWindow
@@ -151,3 +152,82 @@ def test_repeat_contact_banner(qtbot, notifier, samples):
     window.context_view.repeat_days = 2
     window.show_context(samples.context())
     assert banner.isHidden()
+
+
+def test_repeat_contact_rows_are_highlighted_in_the_history(
+    qtbot, notifier, samples, qtmodeltester
+):
+    from PySide6.QtGui import QColor
+
+    from cxsidebar.ui.history import REPEAT_COLOURS, REPEAT_MARK, RepeatRole
+
+    window = MainWindow(notifier=notifier, clock=lambda: samples.NOW)
+    qtbot.addWidget(window)
+    window.set_queue([samples.item()])
+    window.open_escalation("esc-1")
+    window.show_context(samples.context())
+    model = window.context_view.history_model
+    qtmodeltester.check(model)
+    # Newest first: h-new (3 days ago, same flow) is the repeat contact; the others are not.
+    assert [model.index(r).data(RepeatRole) for r in range(3)] == [True, False, False]
+    assert model.repeat_rows() == [0]
+    assert model.index(0).data().startswith("Repeat contact. case · open")
+    assert not model.index(1).data().startswith("Repeat")
+
+    view = window.context_view.history_view
+    view.resize(400, 300)
+    image = view.viewport().grab().toImage()
+    stripe = QColor(REPEAT_COLOURS["stripe"][window.is_dark()]).rgb()
+    first, second = view.visualRect(model.index(0)), view.visualRect(model.index(1))
+    assert image.pixel(first.left() + 1, first.center().y()) == stripe
+    assert image.pixel(second.left() + 1, second.center().y()) != stripe
+    assert REPEAT_MARK.startswith("\u21bb")
+
+    window.set_repeat_days(2)  # the same contact is no repeat within two days
+    window.show_context(samples.context())
+    assert model.repeat_rows() == []
+
+
+def test_queue_rows_offer_accept_in_accept_mode_only(accepting, qtbot, samples):
+    from cxsidebar.ui.queue_accept import accept_rect
+
+    window, notifier = accepting
+    window.add_escalation(samples.item("esc-1", minutes_ago=3))
+    window.add_escalation(samples.item("esc-2", minutes_ago=1))
+    window.show()
+    qtbot.waitExposed(window)
+    view, model = window.queue_view, window.queue_model
+    second = view.visualRect(model.index(1))
+    button = accept_rect(second, view.font())
+    assert second.contains(button)
+    drawn = view.viewport().grab(button).toImage()
+    window.set_pop_mode("pop")
+    assert not view.delegate.has_accept(model.index(1))
+    plain = view.viewport().grab(button).toImage()
+    assert drawn != plain  # the button was drawn, and is gone
+    window.set_pop_mode("accept")
+    notifier.calls.clear()
+    with qtbot.waitSignal(window.context_requested) as requested:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=button.center())
+    assert requested.args == ["esc-2"]
+    assert notifier.calls == ["pop"]  # accepting brings the window up
+
+
+def test_enter_on_a_queue_row_accepts_it(accepting, qtbot, samples):
+    window, notifier = accepting
+    window.add_escalation(samples.item("esc-1", minutes_ago=3))
+    window.add_escalation(samples.item("esc-2", minutes_ago=1))
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    view = window.queue_view
+    view.setFocus()
+    with qtbot.waitSignal(window.context_requested) as requested:
+        window.open_escalation("esc-1")
+    assert requested.args == ["esc-1"]
+    assert QApplication.focusWidget() is view
+    notifier.calls.clear()
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert notifier.calls == ["pop"]
+    assert QApplication.focusWidget() is window.context_view.transcript_view

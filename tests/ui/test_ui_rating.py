@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from cxsidebar.core import Rating, RatingParts
+from cxsidebar.core import Outcome, Problem, Rating, RatingParts, Repeated
 from cxsidebar.ui.rating import SAVED, SAVING, RatingPanel
 
 
@@ -44,7 +45,7 @@ def test_keyboard_flow_builds_and_emits_the_rating(window, qtbot, samples):
     panel.repeat_box.setFocus()
     qtbot.keyClick(panel.repeat_box, Qt.Key.Key_Space)
     assert panel.repeat_box.isChecked()
-    qtbot.keyClick(panel.repeat_box, Qt.Key.Key_Tab)
+    qtbot.keyClick(panel.repeat_box, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
     assert QApplication.focusWidget() is panel.comment_edit
     qtbot.keyClicks(panel.comment_edit, "Summary missed the refund amount.")
 
@@ -155,3 +156,95 @@ def test_rating_controls_are_named_for_screen_readers(qtbot):
     assert panel.part_boxes["history"].accessibleName() == "History score"
     assert panel.comment_edit.accessibleName() == "Comment"
     assert panel.save_button.accessibleName() == "Save rating"
+
+
+ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
+# A whole rating from the keyboard: 22 key presses, well under 5 s for a practised agent.
+KEYS_ONLY = [
+    (Qt.Key.Key_4, ALT),  # overall 4
+    (Qt.Key.Key_A, ALT),  # transcript…
+    (Qt.Key.Key_5, None),
+    (Qt.Key.Key_S, ALT),  # summary…
+    (Qt.Key.Key_2, None),
+    (Qt.Key.Key_P, ALT),  # profile: not used
+    (Qt.Key.Key_N, None),
+    (Qt.Key.Key_H, ALT),  # history…
+    (Qt.Key.Key_3, None),
+    (Qt.Key.Key_R, ALT),  # had to repeat: ticks it and goes there
+    (Qt.Key.Key_Tab, None),  # account id
+    (Qt.Key.Key_Tab, None),  # order number
+    (Qt.Key.Key_Space, None),
+    (Qt.Key.Key_B, ALT),  # problems: inaccurate
+    (Qt.Key.Key_Tab, None),  # missing
+    (Qt.Key.Key_Space, None),
+    (Qt.Key.Key_O, ALT),  # outcome…
+    (Qt.Key.Key_F, None),  # follow-up needed
+    (Qt.Key.Key_M, ALT),  # comment
+    (Qt.Key.Key_O, None),
+    (Qt.Key.Key_K, None),
+    (Qt.Key.Key_S, CTRL),  # save
+]
+
+
+def test_a_whole_rating_by_keys_only_in_under_5_seconds(window, qtbot, samples):
+    open_context(window, qtbot, samples)
+    activate(window, qtbot)
+    window.queue_view.setFocus()
+    qtbot.waitUntil(window.queue_view.hasFocus)
+    started = time.monotonic()
+    with qtbot.waitSignal(window.rating_submitted) as submitted:
+        for key, modifier in KEYS_ONLY:
+            target = QApplication.focusWidget() or window
+            if modifier is None:
+                qtbot.keyClick(target, key)
+            else:
+                qtbot.keyClick(target, key, modifier)
+    assert time.monotonic() - started < 5.0
+    rating = submitted.args[0]
+    assert rating.overall == 4
+    assert rating.parts == RatingParts(transcript=5, summary=2, profile=None, history=3)
+    assert rating.customer_repeated is True
+    assert rating.repeated == [Repeated.ORDER_NUMBER]
+    assert rating.problems == [Problem.MISSING]
+    assert rating.outcome is Outcome.FOLLOW_UP
+    assert rating.comment == "ok"
+    assert len(KEYS_ONLY) <= 25
+
+
+def test_every_rating_control_has_an_accessible_name(qtbot):
+    panel = RatingPanel()
+    qtbot.addWidget(panel)
+    names = [w.accessibleName() for w in panel.focus_order()]
+    assert all(names), names
+    assert len(set(names)) == len(names)
+    assert panel.outcome_box.accessibleName() == "Outcome of this contact"
+    assert panel.repeated_boxes[Repeated.ACCOUNT_ID].accessibleName() == (
+        "Had to ask again for: Account ID"
+    )
+
+
+def test_naming_what_was_repeated_ticks_repeat_and_unticking_clears_it(qtbot):
+    panel = RatingPanel()
+    qtbot.addWidget(panel)
+    panel.set_escalation("esc-1")
+    panel.repeated_boxes[Repeated.ACCOUNT_ID].setChecked(True)
+    assert panel.repeat_box.isChecked()
+    panel.repeat_box.setChecked(False)
+    assert not panel.repeated_boxes[Repeated.ACCOUNT_ID].isChecked()
+
+
+def test_a_failed_save_is_settled_by_a_later_saved_from_the_retry(qtbot):
+    panel = RatingPanel()
+    qtbot.addWidget(panel)
+    panel.set_escalation("esc-1")
+    panel.set_overall(3)
+    panel.outcome_box.setCurrentIndex(1)
+    with qtbot.waitSignal(panel.rating_submitted) as submitted:
+        panel.save()
+    rating = submitted.args[0]
+    assert rating.outcome is Outcome.RESOLVED
+    panel.rating_save_failed(rating.id, "not saved: database or disk is full; kept, retrying")
+    assert panel.status_label.text() == "Not saved: database or disk is full; kept, retrying"
+    assert panel.overall_group.checkedId() == 3  # nothing thrown away
+    panel.rating_saved(rating.id)  # the app's retry got it onto the disk
+    assert panel.status_label.text() == SAVED

@@ -126,3 +126,42 @@ def test_marked_transcript_model_passes_the_model_tester(qtmodeltester, samples)
     assert model.index(3).data(MarksRole) == ""
     assert model.index(2).data(MarksRole) == "negative"  # sentiment -0.8
     assert model.marked_rows() == [2, 6, 10]
+
+
+def _find_pixels(view) -> int:
+    """Pixels of the find highlight's background in the transcript as drawn now."""
+    from PySide6.QtGui import QColor
+
+    from cxsidebar.ui.transcript_delegate import FIND_COLOURS, is_dark
+
+    wanted = QColor(FIND_COLOURS["background"][is_dark(view.palette())]).rgb()
+    image = view.viewport().grab().toImage()
+    return sum(
+        1
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+        if image.pixel(x, y) == wanted
+    )
+
+
+def test_find_highlights_every_match_while_the_bar_is_open(window, qtbot, samples):
+    view = opened(window, qtbot, samples)
+    transcript = view.transcript_view
+    assert _find_pixels(transcript) == 0
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(view.find_bar.edit, "eur")
+    assert transcript.delegate.matches("740 EUR, not 500 eur") == [(4, 3), (17, 3)]
+    qtbot.waitUntil(lambda: _find_pixels(transcript) > 0)
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_Escape)  # closing the bar clears it
+    assert transcript.delegate.matches("740 EUR") == []
+    qtbot.waitUntil(lambda: _find_pixels(transcript) == 0)
+
+
+def test_highlights_in_a_huge_message_are_capped(qtbot):
+    from cxsidebar.ui.transcript_delegate import MAX_HIGHLIGHTS, TranscriptDelegate
+
+    delegate = TranscriptDelegate()
+    delegate.set_highlight("a.b")  # literal, not a pattern
+    assert delegate.matches("axb a.b") == [(4, 3)]
+    delegate.set_highlight("ab")
+    assert len(delegate.matches("ab" * 100_000)) == MAX_HIGHLIGHTS

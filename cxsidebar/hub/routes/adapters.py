@@ -40,7 +40,7 @@ ADAPTER_BODY: dict[str, Any] = {
     summary="Escalate in a bot platform's own format (bots, signed)",
     description="`platform` is one of: " + ", ".join(f"`{name}`" for name in ADAPTERS) + ".",
     openapi_extra=ADAPTER_BODY,
-    responses=error_responses(401, 404, 409, 413, 422),
+    responses=error_responses(401, 404, 409, 413, 422, 429),
 )
 async def post_platform_escalation(
     platform: str, request: Request, storage: StorageDep
@@ -53,7 +53,13 @@ async def post_platform_escalation(
     body = await request.body()  # capped by BodyLimitMiddleware before any parsing
     parse = partial(adapt, adapter, config=settings.adapters)
     accepted = await run_in_threadpool(
-        accept_signed, storage, settings, body, request.headers, parse
+        accept_signed,
+        storage,
+        settings,
+        body,
+        request.headers,
+        parse,
+        limiter=request.app.state.intake_limiter,
     )
     summarise_later(request.app, accepted.id)
     return accepted

@@ -52,13 +52,14 @@ ESCALATION_BODY: dict[str, Any] = {
     status_code=202,
     summary="Escalate a conversation (bots, signed)",
     openapi_extra=ESCALATION_BODY,
-    responses=error_responses(401, 409, 413, 422),
+    responses=error_responses(401, 409, 413, 422, 429),
 )
 async def post_escalation(request: Request, storage: StorageDep) -> EscalationAccepted:
     """Answered after the escalation and its event are committed."""
     body = await request.body()  # capped by BodyLimitMiddleware before any parsing
+    state = request.app.state
     accepted = await run_in_threadpool(
-        accept_signed, storage, request.app.state.settings, body, request.headers
+        accept_signed, storage, state.settings, body, request.headers, limiter=state.intake_limiter
     )
     summarise_later(request.app, accepted.id)
     return accepted
@@ -89,7 +90,8 @@ def get_escalation(escalation_id: str, agent: Agent, storage: StorageDep) -> Esc
     if context is None:
         raise HubError(404, f"no escalation has the id {escalation_id!r}")
     check_queue(agent, context.escalation.queue)
-    return context
+    # Versioned and snapshotted, so a rating can name what it judged (reports drill down).
+    return storage.record_context(context)
 
 
 @router.post(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 
 from cxsidebar.core import RatingBatch, RatingBatchResult
 from cxsidebar.hub.auth import Agent, StorageDep
 from cxsidebar.hub.errors import HubError, error_responses
+from cxsidebar.hub.metrics import metrics_of
+from cxsidebar.hub.scoping import save_scoped_ratings
 from cxsidebar.hub.storage import ConflictError
 
 router = APIRouter(prefix="/v1/ratings", tags=["ratings"])
@@ -20,6 +22,7 @@ router = APIRouter(prefix="/v1/ratings", tags=["ratings"])
     responses=error_responses(401, 403, 409, 413, 422),
 )
 def post_ratings(
+    request: Request,
     batch: RatingBatch,
     agent: Agent,
     storage: StorageDep,
@@ -29,6 +32,10 @@ def post_ratings(
 ) -> RatingBatchResult:
     """One result per rating, in order. The agent is the token's name."""
     try:
-        return storage.save_ratings(agent.name, batch, idempotency_key)
+        result = save_scoped_ratings(storage, agent, batch, idempotency_key)  # scoping.py
     except ConflictError as error:
         raise HubError(409, str(error)) from None
+    counter = metrics_of(request).ratings
+    for item in result.results:
+        counter.labels(item.status).inc()
+    return result

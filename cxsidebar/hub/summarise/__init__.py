@@ -3,13 +3,14 @@
 Two summarisers behind one interface: `ExtractiveSummariser` (deterministic,
 offline, the default) and `LLMSummariser` (any OpenAI-compatible endpoint),
 tied together by `SummaryService`, which falls back to the extractive summary
-and records why.
+and records why. `PreviewFeed` turns a streaming model's answer into live previews.
 """
 
 from ._draft import SECTION_TITLES, SummaryDraft, render_text
 from ._extractive import ExtractiveSummariser, enough_conversation
 from ._grounding import ground, problem_with
-from ._llm import LLMError, LLMSettings, LLMSummariser, extract_json
+from ._llm import LLMError, LLMSettings, LLMSummariser, extract_json, ssl_context
+from ._partial import PreviewFeed, partial_statements, preview_text
 from ._redact import Redactor, iban_ok, luhn_ok
 from ._service import Summariser, SummaryService
 
@@ -19,6 +20,7 @@ __all__ = [
     "LLMError",
     "LLMSettings",
     "LLMSummariser",
+    "PreviewFeed",
     "Redactor",
     "Summariser",
     "SummaryDraft",
@@ -28,6 +30,9 @@ __all__ = [
     "ground",
     "iban_ok",
     "luhn_ok",
+    "partial_statements",
+    "preview_text",
     "problem_with",
     "render_text",
+    "ssl_context",
 ]

@@ -31,12 +31,16 @@ def claimed_tokens(text: str) -> list[str]:
     return [t for t in (_norm(m) for m in _TOKEN.findall(text)) if any(c.isdigit() for c in t)]
 
 
+def has_link_or_markup(text: str) -> bool:
+    return bool(_URL.search(text) or _MARKUP.search(text))
+
+
 def problem_with(statement: Statement, turns: Mapping[str, str]) -> str | None:
     """Why `statement` is not grounded in `turns` (turn id → text), or None if it is."""
     missing = [c for c in statement.cites if c not in turns]
     if missing:
         return f"cites unknown turns {missing}"
-    if _URL.search(statement.text) or _MARKUP.search(statement.text):
+    if has_link_or_markup(statement.text):
         return "contains a URL or markup"
     cited = _norm(" ".join(turns[c] for c in statement.cites))
     cited_raw = " ".join(turns[c] for c in statement.cites).lower()

@@ -7,31 +7,42 @@ it, robust extraction where it does not), must not contain the per-request
 canary from the system prompt, and then passes the same grounding check as
 the extractive summariser. Anything else raises `LLMError`, and the caller
 falls back to the extractive summary with the reason.
+
+TLS trusts the operating system's store (truststore), plus an optional CA
+bundle for a corporate CA; proxies come from the environment (HTTPS_PROXY,
+NO_PROXY). While a streamed answer arrives, `on_preview` receives throttled
+plain-text previews of the statements written so far (`PreviewFeed`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import secrets
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
+import truststore
 from pydantic import ValidationError
 
 from cxsidebar.core import Escalation, Profile, Summary, SummaryProvenance, clean_text
 
 from ._draft import SummaryDraft, finish, not_enough
 from ._extractive import enough_conversation
+from ._partial import PREVIEW_INTERVAL, PreviewFeed
 from ._redact import NoRedaction, Redactor
 
 PROMPT_VERSION = "llm-summary-1"
 MAX_OUTPUT_TOKENS = 1200
+MAX_ANSWER_CHARS = 64_000  # a server that ignores max_tokens must not stream forever
 _UNSUPPORTED_SCHEMA_KEYS = {"maxLength", "minLength", "maxItems", "minItems", "title", "default"}
 
 SYSTEM_PROMPT = """\
@@ -70,6 +81,12 @@ class LLMSettings:
     max_retries: int = 1
     stream: bool = False
     structured_output: bool = True  # ask for a JSON schema; falls back when refused
+    ca_bundle: str | None = None  # PEM file of extra CAs, trusted besides the system's
+    preview_interval: float = PREVIEW_INTERVAL  # seconds between previews while streaming
+
+    def __post_init__(self) -> None:
+        if self.ca_bundle:
+            ssl_context(self.ca_bundle)  # a missing or broken file fails at start, not later
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> LLMSettings | None:
@@ -80,7 +97,21 @@ class LLMSettings:
             return None
         key = env.get("CXSIDEBAR_LLM_API_KEY") or env.get("OPENAI_API_KEY") or "not-needed"
         stream = env.get("CXSIDEBAR_LLM_STREAM", "").lower() in ("1", "true", "yes")
-        return cls(base_url=base_url, model=model, api_key=key, stream=stream)
+        ca_bundle = env.get("CXSIDEBAR_LLM_CA_BUNDLE") or None
+        return cls(base_url=base_url, model=model, api_key=key, stream=stream, ca_bundle=ca_bundle)
+
+
+def ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """The operating system's trust store, plus the CAs in `ca_bundle`; ValueError if unreadable."""
+    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if ca_bundle:
+        try:
+            context.load_verify_locations(cafile=ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(
+                f"CXSIDEBAR_LLM_CA_BUNDLE: expected a readable PEM file, got {ca_bundle!r} ({exc})"
+            ) from None
+    return context
 
 
 def _strict_schema() -> dict[str, Any]:
@@ -126,6 +157,16 @@ def extract_json(text: str) -> Any:
     raise LLMError("the model's answer held no JSON object")
 
 
+class _HttpClient(openai.DefaultHttpxClient):
+    """The SDK's defaults with our TLS; closes its connections when dropped, as the SDK's
+    own client does (a summariser nobody closed must not leak sockets)."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            if not self.is_closed:
+                self.close()
+
+
 class LLMSummariser:
     kind = "llm"
 
@@ -136,7 +177,9 @@ class LLMSummariser:
             api_key=settings.api_key,
             timeout=openai.Timeout(settings.timeout, connect=settings.connect_timeout),
             max_retries=settings.max_retries,
+            http_client=_HttpClient(verify=ssl_context(settings.ca_bundle), trust_env=True),
         )
+        self.host = urlsplit(settings.base_url).hostname or settings.base_url
 
     def close(self) -> None:
         self._client.close()
@@ -148,7 +191,10 @@ class LLMSummariser:
         *,
         raw_allowed: bool = False,
         on_delta: Callable[[str], None] | None = None,
+        on_preview: Callable[[str], None] | None = None,
     ) -> Summary:
+        """`on_delta` gets the raw answer so far after each streamed piece; `on_preview`
+        throttled plain-text previews of it (restored, cleaned, never after the canary)."""
         started_at, started = datetime.now(UTC), time.perf_counter()
         redactor = (
             NoRedaction() if raw_allowed else Redactor.for_customer(escalation.customer, profile)
@@ -187,7 +233,17 @@ class LLMSummariser:
             {"role": "system", "content": SYSTEM_PROMPT.format(canary=canary)},
             {"role": "user", "content": payload},
         ]
-        answer = self._complete(messages, on_delta)
+        deltas = on_delta
+        if on_preview is not None and self.settings.stream:
+            feed = PreviewFeed(
+                on_preview,
+                canary=canary,
+                restore=redactor.restore,
+                interval=self.settings.preview_interval,
+            )
+            deltas = _both(feed, on_delta)
+
+        answer = self._complete(messages, deltas)
         if canary in answer:
             raise LLMError("the model repeated its hidden instructions")
         try:
@@ -224,9 +280,7 @@ class LLMSummariser:
                     f"the model did not answer within {self.settings.timeout:g} s"
                 ) from None
             except openai.APIConnectionError as exc:
-                raise LLMError(
-                    f"the model's endpoint is unreachable ({exc.__cause__ or exc})"
-                ) from None
+                raise self._unreachable(exc) from None
             except openai.APIStatusError as exc:
                 raise LLMError(f"the model's endpoint answered {exc.status_code}") from None
         raise LLMError(f"the model's endpoint refused the request ({last_error})")
@@ -254,9 +308,14 @@ class LLMSummariser:
                 raise LLMError("the model refused to summarise")
             return message.content or ""
         parts: list[str] = []
+        size = 0
+        # The SDK's timeout bounds each read of a stream; this bounds the whole answer.
+        deadline = time.monotonic() + self.settings.timeout
         stream = self._client.chat.completions.create(**options, stream=True)
         try:
             for chunk in stream:
+                if time.monotonic() > deadline:
+                    raise LLMError(f"the model did not finish within {self.settings.timeout:g} s")
                 if not chunk.choices:
                     continue
                 delta = chunk.choices[0].delta
@@ -264,11 +323,42 @@ class LLMSummariser:
                     raise LLMError("the model refused to summarise")
                 if delta.content:
                     parts.append(delta.content)
+                    size += len(delta.content)
+                    if size > MAX_ANSWER_CHARS:
+                        raise LLMError("the model's answer was too long")
                     if on_delta is not None:
                         on_delta("".join(parts))
         finally:
             stream.close()
         return "".join(parts)
+
+    def _unreachable(self, exc: openai.APIConnectionError) -> LLMError:
+        """Names the host, and for TLS the certificate problem and the setting that fixes it."""
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, ssl.SSLError):
+            cause = cause.__cause__ or cause.__context__
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            why = cause.verify_message or cause.reason or "certificate verify failed"
+            return LLMError(
+                f"TLS with the model's endpoint {self.host} failed: certificate verify failed "
+                f"({why}); trust its CA with CXSIDEBAR_LLM_CA_BUNDLE"
+            )
+        if isinstance(cause, ssl.SSLError):
+            return LLMError(f"TLS with the model's endpoint {self.host} failed ({cause.reason})")
+        return LLMError(f"the model's endpoint {self.host} is unreachable ({exc.__cause__ or exc})")
+
+
+def _both(
+    first: Callable[[str], None], second: Callable[[str], None] | None
+) -> Callable[[str], None]:
+    if second is None:
+        return first
+
+    def both(text: str) -> None:
+        first(text)
+        second(text)
+
+    return both
 
 
 def _sha256(text: str) -> str:

@@ -38,12 +38,18 @@ class SummaryService:
         *,
         raw_allowed: bool = False,
         on_delta: Callable[[str], None] | None = None,
+        on_preview: Callable[[str], None] | None = None,
     ) -> Summary:
+        """`on_preview`: plain-text previews while a streaming model writes (see LLMSummariser)."""
         if self.llm is None:
             return self.extractive.summarise(escalation, profile)
         try:
             return self.llm.summarise(
-                escalation, profile, raw_allowed=raw_allowed, on_delta=on_delta
+                escalation,
+                profile,
+                raw_allowed=raw_allowed,
+                on_delta=on_delta,
+                on_preview=on_preview,
             )
         except LLMError as exc:
             reason = str(exc)

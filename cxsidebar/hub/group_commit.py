@@ -1,0 +1,83 @@
+"""Group commit: concurrent writes share one transaction, so one fsync serves many.
+
+SQLite with `synchronous = FULL` pays a few milliseconds of fsync per commit,
+which capped intake at a few hundred escalations a second however many
+threads posted. Here the first writer to arrive leads: it takes every write
+waiting (up to `max_batch`), applies them in one transaction and commits once;
+the others wait for its commit and then return their own result. Each write
+is answered only after the commit that holds it, as before. A `StorageError`
+of one write (a conflict, found before it writes anything) is that write's
+answer alone; any other failure rolls the transaction back and is every
+write's answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from cxsidebar.hub.sql_tx import SqlEngine, SqlTx
+from cxsidebar.hub.storage import StorageError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class _Slot(Generic[T, R]):
+    item: T
+    result: R | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class GroupCommit(Generic[T, R]):
+    def __init__(
+        self, engine: SqlEngine, apply: Callable[[SqlTx, T], R], *, max_batch: int = 128
+    ) -> None:
+        self._engine = engine
+        self._apply = apply
+        self._max_batch = max_batch
+        self._cond = threading.Condition()
+        self._pending: list[_Slot[T, R]] = []
+        self._leading = False
+
+    def submit(self, item: T) -> R:
+        """Apply `item` in a shared transaction; returns once that transaction committed."""
+        slot: _Slot[T, R] = _Slot(item)
+        with self._cond:
+            self._pending.append(slot)
+        while True:
+            with self._cond:
+                while self._leading and not slot.done:
+                    self._cond.wait()  # the leader always finishes: see the finally below
+                if slot.done:
+                    break
+                self._leading = True
+                batch = self._pending[: self._max_batch]
+                del self._pending[: self._max_batch]
+            try:
+                self._run(batch)
+            finally:
+                with self._cond:
+                    for done in batch:
+                        done.done = True
+                    self._leading = False
+                    self._cond.notify_all()
+        if slot.error is not None:
+            raise slot.error
+        return slot.result  # type: ignore[return-value]  # set when no error
+
+    def _run(self, batch: list[_Slot[T, R]]) -> None:
+        try:
+            with self._engine.writing() as tx:
+                for slot in batch:
+                    try:
+                        slot.result = self._apply(tx, slot.item)
+                    except StorageError as error:
+                        slot.error = error
+        except BaseException as error:  # rolled back: nothing of this batch was stored
+            for slot in batch:
+                slot.result, slot.error = None, error
