@@ -70,7 +70,7 @@ CREATE INDEX context_snapshots_escalation ON context_snapshots (escalation_id);
 # faster at a million ratings. PostgreSQL hash-aggregates in parallel and needs none.
 _MEASURES = (
     "overall, part_transcript, part_summary, part_profile, part_history, had_repeat, "
-    "repeated_mask, problem_mask, outcome, first_action_ms, created_at"
+    "repeated_mask, problem_mask, outcome, first_action_ms, created_at, reason_mask"
 )
 _SQLITE_COVERING = "".join(
     f"CREATE INDEX rating_facts_by_{column} ON rating_facts (current, {column}, {_MEASURES});\n"
