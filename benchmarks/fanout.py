@@ -1,7 +1,8 @@
 """Fan-out and intake of a real hub on loopback, against nginx + nchan's published figures.
 
 `python -m benchmarks fanout [--subscribers 1000,5000] [--events 20] [--rate 10]
-[--intake 2000] [--no-postgres] [--workers N]`
+[--intake 2000] [--intake-workers 1,2] [--clients 16] [--no-postgres] [--workers N]`
+(`--subscribers ""` runs the intake only)
 
 Fan-out: one hub process (SQLite, summaries off), N SSE subscribers held by
 subscriber processes (raw asyncio sockets), then `--events` escalations at `--rate`
@@ -9,18 +10,31 @@ a second with ~200-byte event data. Each escalation carries its send time, so a
 subscriber measures post→receive (an upper bound of commit→receive; the intake's
 own latency is printed beside it). Hub CPU per delivery comes from /proc, memory
 per subscriber from the hub's RSS before and after connecting. Intake: signed
-escalations posted by 16 concurrent clients, on SQLite and (when a server can be
-started) PostgreSQL. `--workers 2` runs the fan-out on two hub processes sharing one
-PostgreSQL database (LISTEN/NOTIFY), the subscribers split between them, the posts
-going to one. Everything is bounded by deadlines and stops by itself.
+escalations posted by `--clients` concurrent clients, in one run on SQLite (one
+process) and, when a server can be started, on PostgreSQL with each process count of
+`--intake-workers` (the clients spread over the processes), then each PostgreSQL
+figure as a ratio of the SQLite one, so the comparison is measured at one time. Each
+line also gives the CPU spent per escalation by the hub processes and by the
+PostgreSQL backends (from /proc). The PostgreSQL server is the tests' throwaway one,
+which runs with fsync off (SQLite here commits with fsync), so its figures flatter
+PostgreSQL; CXSIDEBAR_BENCH_PG_URL points the run at a durable server. `--workers 2`
+runs the fan-out on two hub processes sharing one PostgreSQL database (LISTEN/NOTIFY),
+the subscribers split between them, the posts going to one. Everything is bounded by
+deadlines and stops by itself.
 
 Figures on the 2-core development machine (other work running beside it):
 1,000 subscribers, one process: p99 28 ms (goal ≤ 50, nchan 25), 18 µs of hub CPU per
 delivery (nchan ~11; a bare asyncio write loop costs ~9 here), ~41 KiB per subscriber
 (nchan ~10). 5,000 subscribers, one process: p99 218 ms (goal ≤ 170, nchan 83): the
 one event loop is ~90% busy writing; two processes on PostgreSQL: p99 131 ms.
-Intake: ~1,100-1,300 signed escalations/s on SQLite (p99 ~80 ms), ~790/s on PostgreSQL
-(its server shares the two cores).
+Intake (`python -m benchmarks fanout --subscribers ""`, 2,000 posts, 16 clients),
+four runs on a loaded machine: SQLite 1,020-1,380/s (p99 86-111 ms, hub ~700-850 µs
+of CPU per escalation); PostgreSQL, one process 550-760/s (0.52-0.62 of SQLite; hub
+~1,000-1,300 µs + backends ~250 µs per escalation), two processes 500-715/s
+(0.49-0.57). Every escalation costs ~1.3 ms of CPU on PostgreSQL against ~0.8 ms on
+SQLite, and the hubs, the server and the clients share the two cores, so here a
+second process has no idle core to use: PostgreSQL's extra processes pay off on a
+machine with cores to spare, not on this one.
 """
 
 from __future__ import annotations
@@ -55,6 +69,31 @@ SUBSCRIBERS_PER_PROCESS = 2500
 TIMEOUT = httpx.Timeout(10.0)
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu_seconds(database: str) -> float:
+    """CPU of the PostgreSQL backends serving `database` (their title names it)."""
+    needle = f" {database} ".encode()
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if title.startswith(b"postgres:") and needle in title:
+            total += process_cpu_seconds(int(entry.name))
+    return total
+
+
 def raise_fd_limit() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = hard if hard != resource.RLIM_INFINITY else 65536
@@ -79,6 +118,7 @@ class Hub:
     secret: str
     token: str
     process: subprocess.Popen[bytes]
+    db_url: str
 
     def rss_kib(self) -> int:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -87,9 +127,7 @@ class Hub:
         return 0
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        return process_cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -126,7 +164,7 @@ def start_hub(db_url: str, *, timeout: float = 30.0, like: Hub | None = None) ->
     while True:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return Hub(url, secret, token, process)
+                return Hub(url, secret, token, process, db_url)
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
@@ -306,22 +344,25 @@ def fanout(hubs: list[Hub], subscribers: int, events: int, rate: float) -> Fanou
 @dataclass
 class IntakeResult:
     backend: str
+    processes: int
     accepted: int
     per_second: float
     p50_ms: float
     p99_ms: float
+    hub_cpu_us: float  # per escalation, every hub process
+    db_cpu_us: float  # per escalation, the PostgreSQL backends (0 on SQLite)
 
 
 async def _post_all(
-    port: int, requests: list[bytes], concurrency: int
+    ports: list[int], requests: list[bytes], concurrency: int
 ) -> tuple[float, list[float]]:
-    """Send pre-built HTTP/1.1 requests over `concurrency` keep-alive connections (raw
-    asyncio streams: a light client leaves the CPU to the hub); returns the elapsed time
-    and each request's latency."""
+    """Send pre-built HTTP/1.1 requests over `concurrency` keep-alive connections, spread
+    evenly over the hub processes at `ports` (raw asyncio streams: a light client leaves
+    the CPU to the hub); returns the elapsed time and each request's latency."""
     latencies: list[float] = []
     pending = list(reversed(requests))
 
-    async def connection() -> None:
+    async def connection(port: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while pending:
@@ -338,30 +379,39 @@ async def _post_all(
             writer.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    await asyncio.gather(*(connection(ports[n % len(ports)]) for n in range(concurrency)))
     return time.perf_counter() - started, latencies
 
 
-def intake(hub: Hub, backend: str, total: int, concurrency: int = 16) -> IntakeResult:
-    port = int(hub.url.rsplit(":", 1)[1])
+def intake(hubs: list[Hub], backend: str, total: int, concurrency: int = 16) -> IntakeResult:
+    """Signed posts by `concurrency` clients spread over `hubs` (workers on one database)."""
+    ports = [int(hub.url.rsplit(":", 1)[1]) for hub in hubs]
     requests = []
     for n in range(total):
-        body = escalation(f"in-{n}", 0.0)
+        body = escalation(f"in-{backend}-{len(hubs)}-{n}", 0.0)  # new ids in a shared db
         headers = {
-            **sign_headers(hub.secret, body),
+            **sign_headers(hubs[0].secret, body),
             "content-type": "application/json",
             "content-length": str(len(body)),
-            "host": f"127.0.0.1:{port}",
+            "host": "127.0.0.1",
         }
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         requests.append(f"POST /v1/escalations HTTP/1.1\r\n{head}\r\n".encode() + body)
-    elapsed, latencies = asyncio.run(_post_all(port, requests, concurrency))
+    database = hubs[0].db_url.rsplit("/", 1)[1] if backend == "postgresql" else None
+    db_before = backend_cpu_seconds(database) if database else 0.0
+    hub_before = sum(hub.cpu_seconds() for hub in hubs)
+    elapsed, latencies = asyncio.run(_post_all(ports, requests, concurrency))
+    hub_cpu = sum(hub.cpu_seconds() for hub in hubs) - hub_before
+    db_cpu = backend_cpu_seconds(database) - db_before if database else 0.0
     return IntakeResult(
         backend=backend,
+        processes=len(hubs),
         accepted=len(latencies),
         per_second=len(latencies) / elapsed,
         p50_ms=percentile(latencies, 0.5) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
+        hub_cpu_us=hub_cpu / max(1, len(latencies)) * 1e6,
+        db_cpu_us=db_cpu / max(1, len(latencies)) * 1e6,
     )
 
 
@@ -405,6 +455,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--workers", type=int, default=1, help="hub processes sharing one PostgreSQL database"
     )
+    parser.add_argument(
+        "--intake-workers",
+        default="1,2",
+        help="hub process counts for the PostgreSQL intake runs (SQLite runs one)",
+    )
+    parser.add_argument("--clients", type=int, default=16, help="concurrent intake clients")
     args = parser.parse_args(argv)
     print(f"fd limit {raise_fd_limit()}; {os.cpu_count()} CPUs; loopback only")
     counts = [int(n) for n in args.subscribers.split(",") if n.strip()]
@@ -438,21 +494,39 @@ def main(argv: list[str]) -> int:
                 f"{r.kib_per_subscriber:.1f} KiB/subscriber (nchan ~{NCHAN_KIB_PER_SUB:g})"
                 + (f"; goal p99 ≤ {goal:g} ms, nchan {nchan:g} ms" if goal and nchan else "")
             )
-        backends = [("sqlite", f"sqlite:///{Path(directory) / 'intake.sqlite3'}")]
+        runs = [("sqlite", 1, f"sqlite:///{Path(directory) / 'intake.sqlite3'}")]
         if fresh_pg is not None:
-            backends.append(("postgresql", fresh_pg()))
-        for backend, url in backends:
-            hub = start_hub(url)
+            runs += [("postgresql", n, fresh_pg()) for n in intake_workers(args.intake_workers)]
+        results = []
+        for backend, processes, url in runs:
+            hubs = [start_hub(url)]
             try:
-                i = intake(hub, backend, args.intake)
+                hubs += [start_hub(url, like=hubs[0]) for _ in range(processes - 1)]
+                i = intake(hubs, backend, args.intake, args.clients)
             finally:
-                hub.stop()
+                for hub in hubs:
+                    hub.stop()
+            results.append(i)
             print(
-                f"intake {i.backend:>10}: {i.accepted} signed escalations, "
-                f"{i.per_second:.0f}/s, p50 {i.p50_ms:.1f} ms, p99 {i.p99_ms:.1f} ms "
-                "(16 concurrent clients; goal ≥ 500/s on SQLite)"
+                f"intake {i.backend:>10} x{i.processes}: {i.accepted} signed escalations, "
+                f"{i.per_second:.0f}/s, p50 {i.p50_ms:.1f} ms, p99 {i.p99_ms:.1f} ms; "
+                f"CPU per escalation: hub {i.hub_cpu_us:.0f} µs"
+                + (f", PostgreSQL backends {i.db_cpu_us:.0f} µs" if i.db_cpu_us else "")
+                + f" ({args.clients} concurrent clients; goal ≥ 500/s on SQLite)"
+            )
+        for i in results[1:]:  # measured in this run, so the ratio compares like with like
+            print(
+                f"intake {i.backend} x{i.processes} / sqlite x1: "
+                f"{i.per_second / results[0].per_second:.2f}"
             )
     return 0
+
+
+def intake_workers(text: str) -> list[int]:
+    counts = [int(n) for n in text.split(",") if n.strip()]
+    if any(n < 1 for n in counts):
+        raise SystemExit(f"--intake-workers: expected counts of 1 or more, got {text!r}")
+    return counts
 
 
 if __name__ == "__main__":

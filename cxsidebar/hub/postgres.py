@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,12 @@ CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 10.0  # waiting for a free connection
 STATEMENT_TIMEOUT_MS = 30_000
 LISTEN_TIMEOUT_SECONDS = 10.0
+INSERT_EVENT = (
+    "WITH next AS (UPDATE event_log SET newest = newest + 1 RETURNING newest), "
+    "added AS (INSERT INTO events (id, type, queue, escalation_id, data, created_at) "
+    "SELECT newest, ?, ?, ?, ?, now() FROM next RETURNING id) "
+    "SELECT id, pg_notify(?, id::text) FROM added"
+)
 
 
 class PostgresUnavailableError(StorageError):
@@ -51,6 +57,10 @@ class PostgresTx:
         cursor.execute(sql.replace("?", "%s"), list(params))
         return cursor
 
+    def pipeline(self) -> AbstractContextManager[object]:
+        """Pipeline mode (group_commit.py `Pipelining`)."""
+        return self.conn.pipeline()
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         with self._cursor(sql, params) as cursor:
             return cursor.fetchone()
@@ -66,17 +76,11 @@ class PostgresTx:
     def insert_event(
         self, kind: EventType, queue: str | None, escalation_id: str | None, data: str
     ) -> int:
-        row = self.one("UPDATE event_log SET newest = newest + 1 RETURNING newest")
+        # One round trip: take the next id, add the row, and queue the notification
+        # (sent at commit, and only if the transaction commits).
+        row = self.one(INSERT_EVENT, [kind.value, queue, escalation_id, data, CHANNEL])
         assert row is not None
-        event_id = int(row["newest"])
-        self.execute(
-            "INSERT INTO events (id, type, queue, escalation_id, data, created_at) "
-            "VALUES (?, ?, ?, ?, ?, now())",
-            [event_id, kind.value, queue, escalation_id, data],
-        )
-        # Sent at commit, and only if the transaction commits.
-        self.execute("SELECT pg_notify(?, ?)", [CHANNEL, str(event_id)])
-        return event_id
+        return int(row["id"])
 
     def stamp(self, moment: datetime) -> datetime:
         return moment

@@ -75,6 +75,12 @@ _PLACEHOLDERS = ", ".join("?" * len(FACT_COLUMNS))
 INSERT_FACTS = f"INSERT INTO rating_facts ({', '.join(FACT_COLUMNS)}) VALUES ({_PLACEHOLDERS})"  # noqa: S608 (constants)
 
 
+def insert_facts_sql(rows: int) -> str:
+    """INSERT_FACTS for `rows` rows in one statement."""
+    values = ", ".join([f"({_PLACEHOLDERS})"] * rows)
+    return f"INSERT INTO rating_facts ({', '.join(FACT_COLUMNS)}) VALUES {values}"  # noqa: S608
+
+
 def mask_of(values: Iterable[E], bits: Mapping[E, int]) -> int:
     mask = 0
     for value in values:

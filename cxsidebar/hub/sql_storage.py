@@ -91,7 +91,7 @@ class SqlStorage(OpsStorage, ReportStorage):
         self._engine = engine
         self._listeners: list[CommitListener] = []
         self._listeners_lock = threading.Lock()
-        self._intake = GroupCommit(engine, self._accept_in)
+        self._intake = GroupCommit(engine, self._accept_in, pipelined=True)
 
     # -- commit listeners --------------------------------------------------
 
@@ -211,20 +211,22 @@ class SqlStorage(OpsStorage, ReportStorage):
         escalation, webhook_id = item
         body = canonical_json(escalation)
         body_hash = sha256_text(body)
-        delivery = tx.one(
-            "SELECT body_hash, answer FROM webhook_deliveries WHERE webhook_id = ?",
-            [webhook_id],
+        # One round trip for both look-ups (it counts on PostgreSQL, under the write lock).
+        known = tx.one(
+            "SELECT d.body_hash AS delivery_hash, d.answer, e.body_hash, e.created_event_id "
+            "FROM (SELECT 1 AS one) AS probe "
+            "LEFT JOIN webhook_deliveries AS d ON d.webhook_id = ? "
+            "LEFT JOIN escalations AS e ON e.id = ?",
+            [webhook_id, escalation.id],
         )
-        if delivery is not None:
-            if delivery["body_hash"] != body_hash:
+        assert known is not None  # the probe row is always there
+        if known["answer"] is not None:
+            if known["delivery_hash"] != body_hash:
                 raise ConflictError(
                     f"webhook-id {webhook_id!r} was already used for a different body"
                 )
-            return EscalationAccepted.model_validate_json(delivery["answer"]), False
-        existing = tx.one(
-            "SELECT body_hash, created_event_id FROM escalations WHERE id = ?",
-            [escalation.id],
-        )
+            return EscalationAccepted.model_validate_json(known["answer"]), False
+        existing = known if known["created_event_id"] is not None else None
         if existing is not None:
             if existing["body_hash"] != body_hash:
                 raise ConflictError(

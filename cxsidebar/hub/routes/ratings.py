@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
@@ -36,6 +37,6 @@ def post_ratings(
     except ConflictError as error:
         raise HubError(409, str(error)) from None
     counter = metrics_of(request).ratings
-    for item in result.results:
-        counter.labels(item.status).inc()
+    for status, count in Counter(item.status for item in result.results).items():
+        counter.labels(status).inc(count)
     return result
