@@ -29,7 +29,7 @@ from cxsidebar.hub.fanout import Fanout, Leave, LiveStream
 from cxsidebar.hub.live_tail import LiveTail
 from cxsidebar.hub.metrics import HubMetrics
 from cxsidebar.hub.settings import HubSettings
-from cxsidebar.hub.storage import EventBounds, HubStorage
+from cxsidebar.hub.storage import EventBounds, HubStorage, StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -196,17 +196,36 @@ class EventBroker:
         with self._lock:
             loops = [loop for loop in self._loops if loop not in self._scheduled]
             self._scheduled.update(loops)
+            tails = {loop: self._tails.get(loop) for loop in loops}
         for loop in loops:
+            read = tails[loop], self._prefetch(tails[loop])
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(self._wake_loop, loop)
+                loop.call_soon_threadsafe(self._wake_loop, loop, read)
 
-    def _wake_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _prefetch(self, tail: LiveTail | None) -> list[StoredEvent]:
+        """The new rows for `tail`, read in the notifying thread (live_tail.py: `prefetch`);
+        none when that fails, and the streams read the table themselves as before."""
+        if tail is None or self._closed:
+            return []
+        try:
+            return tail.prefetch()
+        except Exception:  # e.g. storage closing at shutdown: the streams read it themselves
+            log.debug("prefetching the tail failed", exc_info=True)
+            return []
+
+    def _wake_loop(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        read: tuple[LiveTail | None, list[StoredEvent]] = (None, []),
+    ) -> None:
         with self._lock:
             self._scheduled.discard(loop)
             tail = self._tails.get(loop)
             fanout = self._fanouts.get(loop)
             subscriptions = list(self._loops.get(loop, ()))
         if tail is not None:
+            if read[0] is tail:  # not a tail made since: its rows follow the tail's newest
+                tail.add(read[1])
             tail.committed()
         if fanout is not None:
             fanout.committed(self.last_commit)

@@ -130,15 +130,34 @@ class LiveTail:
                 rows = await to_thread.run_sync(
                     self._storage.events_after, self._newest, None, self._batch
                 )
-                for row in rows:
-                    self._events.append(TailEvent(row.id, row.queue, EncodedEvent.of(row)))
-                    self._ids.append(row.id)
-                    self._newest = row.id
-                if len(self._events) > 2 * self._size:
-                    dropped = len(self._events) - self._size
-                    self._floor = self._ids[dropped - 1]
-                    del self._events[:dropped], self._ids[:dropped]
+                self._append(rows)
                 if len(rows) < self._batch:
                     return
         finally:
             self._reading = None
+
+    def prefetch(self) -> list[StoredEvent]:
+        """Thread-safe, blocking: the rows after the newest the tail holds, read in the
+        calling thread; the committing thread calls it, so that `add` on the loop puts a
+        commit's events in the tail without a hop to a worker thread (which waits for the
+        GIL while a CPU-bound job, e.g. the summary just queued, runs)."""
+        return self._storage.events_after(self._newest, None, self._batch)
+
+    def add(self, rows: list[StoredEvent]) -> None:
+        """On the loop: rows from `prefetch` (the events after the id it read from, in
+        order); the tail keeps those it lacks. A stream that catches up still reads the
+        table once after the commit, so nothing depends on this."""
+        if self._floor is not None:
+            self._append(rows)
+
+    def _append(self, rows: list[StoredEvent]) -> None:
+        for row in rows:
+            if row.id <= self._newest:
+                continue  # a prefetch or a read that overlapped this one has it already
+            self._events.append(TailEvent(row.id, row.queue, EncodedEvent.of(row)))
+            self._ids.append(row.id)
+            self._newest = row.id
+        if len(self._events) > 2 * self._size:
+            dropped = len(self._events) - self._size
+            self._floor = self._ids[dropped - 1]
+            del self._events[:dropped], self._ids[:dropped]
