@@ -57,6 +57,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks._hub import stop_process
 from cxsidebar.hub.signing import sign_headers
 from cxsidebar.hub.storage import open_storage
 
@@ -130,12 +131,7 @@ class Hub:
         return process_cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+        stop_process(self.process, grace=15)
 
 
 def start_hub(db_url: str, *, timeout: float = 30.0, like: Hub | None = None) -> Hub:

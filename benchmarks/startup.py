@@ -33,6 +33,7 @@ import uuid
 from pathlib import Path
 from typing import IO, Any
 
+from benchmarks._hub import stop_process
 from benchmarks.screen_pop import report
 
 PAINTED = "window painted"
@@ -133,12 +134,7 @@ def one_start(hub: Any, http: Any, directory: Path, args: argparse.Namespace) ->
             elif " ERROR " in line or " CRITICAL " in line:
                 print(line, file=sys.stderr)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(process)
     return figures
 
 
