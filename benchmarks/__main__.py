@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from benchmarks import (
     fanout,
+    intake_load,
     ratings,
     reports,
     review_ui,
@@ -29,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "summary_speed": summary_speed.main,
     "summary_eval": summary_eval.main,
     "fanout": fanout.main,
+    "intake": intake_load.main,
     "reports": reports.main,
     "ratings": ratings.main,
     "review_ui": review_ui.main,

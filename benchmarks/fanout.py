@@ -1,40 +1,29 @@
 """Fan-out and intake of a real hub on loopback, against nginx + nchan's published figures.
 
 `python -m benchmarks fanout [--subscribers 1000,5000] [--events 20] [--rate 10]
-[--intake 2000] [--intake-workers 1,2] [--clients 16] [--no-postgres] [--workers N]`
-(`--subscribers ""` runs the intake only)
+[--workers N] [--intake 2000] [--intake-workers 1,2] [--clients 16]
+[--pg-server durable|fast|durable,fast] [--no-postgres]` (`--subscribers ""` runs the
+intake only, like `python -m benchmarks intake`)
 
 Fan-out: one hub process (SQLite, summaries off), N SSE subscribers held by
 subscriber processes (raw asyncio sockets), then `--events` escalations at `--rate`
 a second with ~200-byte event data. Each escalation carries its send time, so a
 subscriber measures post→receive (an upper bound of commit→receive; the intake's
 own latency is printed beside it). Hub CPU per delivery comes from /proc, memory
-per subscriber from the hub's RSS before and after connecting. Intake: signed
-escalations posted by `--clients` concurrent clients, in one run on SQLite (one
-process) and, when a server can be started, on PostgreSQL with each process count of
-`--intake-workers` (the clients spread over the processes), then each PostgreSQL
-figure as a ratio of the SQLite one, so the comparison is measured at one time. Each
-line also gives the CPU spent per escalation by the hub processes and by the
-PostgreSQL backends (from /proc). The PostgreSQL server is the tests' throwaway one,
-which runs with fsync off (SQLite here commits with fsync), so its figures flatter
-PostgreSQL; CXSIDEBAR_BENCH_PG_URL points the run at a durable server. `--workers 2`
-runs the fan-out on two hub processes sharing one PostgreSQL database (LISTEN/NOTIFY),
-the subscribers split between them, the posts going to one. Everything is bounded by
-deadlines and stops by itself.
+per subscriber from the hub's RSS before and after connecting. `--workers 2` runs the
+fan-out on two hub processes sharing one PostgreSQL database (LISTEN/NOTIFY), the
+subscribers split between them, the posts going to one. Then the intake runs
+(intake_load.py): signed escalations from `--clients` cheap pre-signed clients, on
+SQLite and on PostgreSQL with each process count of `--intake-workers`, in one run,
+with the CPU per escalation of the hubs, the PostgreSQL server and the load generator.
+Everything is bounded by deadlines and stops by itself.
 
 Figures on the 2-core development machine (other work running beside it):
 1,000 subscribers, one process: p99 28 ms (goal ≤ 50, nchan 25), 18 µs of hub CPU per
 delivery (nchan ~11; a bare asyncio write loop costs ~9 here), ~41 KiB per subscriber
 (nchan ~10). 5,000 subscribers, one process: p99 218 ms (goal ≤ 170, nchan 83): the
 one event loop is ~90% busy writing; two processes on PostgreSQL: p99 131 ms.
-Intake (`python -m benchmarks fanout --subscribers ""`, 2,000 posts, 16 clients),
-four runs on a loaded machine: SQLite 1,020-1,380/s (p99 86-111 ms, hub ~700-850 µs
-of CPU per escalation); PostgreSQL, one process 550-760/s (0.52-0.62 of SQLite; hub
-~1,000-1,300 µs + backends ~250 µs per escalation), two processes 500-715/s
-(0.49-0.57). Every escalation costs ~1.3 ms of CPU on PostgreSQL against ~0.8 ms on
-SQLite, and the hubs, the server and the clients share the two cores, so here a
-second process has no idle core to use: PostgreSQL's extra processes pay off on a
-machine with cores to spare, not on this one.
+Intake figures: intake_load.py.
 """
 
 from __future__ import annotations
@@ -337,80 +326,6 @@ def fanout(hubs: list[Hub], subscribers: int, events: int, rate: float) -> Fanou
     )
 
 
-@dataclass
-class IntakeResult:
-    backend: str
-    processes: int
-    accepted: int
-    per_second: float
-    p50_ms: float
-    p99_ms: float
-    hub_cpu_us: float  # per escalation, every hub process
-    db_cpu_us: float  # per escalation, the PostgreSQL backends (0 on SQLite)
-
-
-async def _post_all(
-    ports: list[int], requests: list[bytes], concurrency: int
-) -> tuple[float, list[float]]:
-    """Send pre-built HTTP/1.1 requests over `concurrency` keep-alive connections, spread
-    evenly over the hub processes at `ports` (raw asyncio streams: a light client leaves
-    the CPU to the hub); returns the elapsed time and each request's latency."""
-    latencies: list[float] = []
-    pending = list(reversed(requests))
-
-    async def connection(port: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while pending:
-                request = pending.pop()
-                started = time.perf_counter()
-                writer.write(request)
-                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
-                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
-                body = await asyncio.wait_for(reader.readexactly(length), 30)
-                latencies.append(time.perf_counter() - started)
-                if not head.startswith(b"HTTP/1.1 202"):
-                    raise RuntimeError(f"intake answered {head[:20]!r}: {body[:200]!r}")
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(connection(ports[n % len(ports)]) for n in range(concurrency)))
-    return time.perf_counter() - started, latencies
-
-
-def intake(hubs: list[Hub], backend: str, total: int, concurrency: int = 16) -> IntakeResult:
-    """Signed posts by `concurrency` clients spread over `hubs` (workers on one database)."""
-    ports = [int(hub.url.rsplit(":", 1)[1]) for hub in hubs]
-    requests = []
-    for n in range(total):
-        body = escalation(f"in-{backend}-{len(hubs)}-{n}", 0.0)  # new ids in a shared db
-        headers = {
-            **sign_headers(hubs[0].secret, body),
-            "content-type": "application/json",
-            "content-length": str(len(body)),
-            "host": "127.0.0.1",
-        }
-        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        requests.append(f"POST /v1/escalations HTTP/1.1\r\n{head}\r\n".encode() + body)
-    database = hubs[0].db_url.rsplit("/", 1)[1] if backend == "postgresql" else None
-    db_before = backend_cpu_seconds(database) if database else 0.0
-    hub_before = sum(hub.cpu_seconds() for hub in hubs)
-    elapsed, latencies = asyncio.run(_post_all(ports, requests, concurrency))
-    hub_cpu = sum(hub.cpu_seconds() for hub in hubs) - hub_before
-    db_cpu = backend_cpu_seconds(database) - db_before if database else 0.0
-    return IntakeResult(
-        backend=backend,
-        processes=len(hubs),
-        accepted=len(latencies),
-        per_second=len(latencies) / elapsed,
-        p50_ms=percentile(latencies, 0.5) * 1000,
-        p99_ms=percentile(latencies, 0.99) * 1000,
-        hub_cpu_us=hub_cpu / max(1, len(latencies)) * 1e6,
-        db_cpu_us=db_cpu / max(1, len(latencies)) * 1e6,
-    )
-
-
 def fresh_postgres(stack: ExitStack) -> Callable[[], str] | None:
     """Makes fresh PostgreSQL databases, on a server started the way the tests start one
     (tests/support/postgres.py); None when that is not possible. CXSIDEBAR_BENCH_PG_URL
@@ -442,21 +357,16 @@ def main(argv: list[str]) -> int:
             subscribe_and_measure(int(port), token, int(streams), int(events), float(limit))
         )
         return 0
+    from benchmarks import intake_load  # it builds on this module's hub
+
     parser = argparse.ArgumentParser(prog="python -m benchmarks fanout")
     parser.add_argument("--subscribers", default="1000,5000")
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--rate", type=float, default=10.0)
-    parser.add_argument("--intake", type=int, default=2000, help="escalations per intake run")
-    parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument(
         "--workers", type=int, default=1, help="hub processes sharing one PostgreSQL database"
     )
-    parser.add_argument(
-        "--intake-workers",
-        default="1,2",
-        help="hub process counts for the PostgreSQL intake runs (SQLite runs one)",
-    )
-    parser.add_argument("--clients", type=int, default=16, help="concurrent intake clients")
+    intake_load.add_arguments(parser)  # --intake, --clients, --intake-workers, --pg-server
     args = parser.parse_args(argv)
     print(f"fd limit {raise_fd_limit()}; {os.cpu_count()} CPUs; loopback only")
     counts = [int(n) for n in args.subscribers.split(",") if n.strip()]
@@ -464,7 +374,7 @@ def main(argv: list[str]) -> int:
         tempfile.TemporaryDirectory(prefix="cxsidebar-fanout-") as directory,
         ExitStack() as stack,
     ):
-        fresh_pg = None if args.no_postgres else fresh_postgres(stack)
+        fresh_pg = None if args.no_postgres or not counts else fresh_postgres(stack)
         for count in counts:
             if args.workers > 1:  # several processes share a database: PostgreSQL
                 if fresh_pg is None:
@@ -490,39 +400,8 @@ def main(argv: list[str]) -> int:
                 f"{r.kib_per_subscriber:.1f} KiB/subscriber (nchan ~{NCHAN_KIB_PER_SUB:g})"
                 + (f"; goal p99 ≤ {goal:g} ms, nchan {nchan:g} ms" if goal and nchan else "")
             )
-        runs = [("sqlite", 1, f"sqlite:///{Path(directory) / 'intake.sqlite3'}")]
-        if fresh_pg is not None:
-            runs += [("postgresql", n, fresh_pg()) for n in intake_workers(args.intake_workers)]
-        results = []
-        for backend, processes, url in runs:
-            hubs = [start_hub(url)]
-            try:
-                hubs += [start_hub(url, like=hubs[0]) for _ in range(processes - 1)]
-                i = intake(hubs, backend, args.intake, args.clients)
-            finally:
-                for hub in hubs:
-                    hub.stop()
-            results.append(i)
-            print(
-                f"intake {i.backend:>10} x{i.processes}: {i.accepted} signed escalations, "
-                f"{i.per_second:.0f}/s, p50 {i.p50_ms:.1f} ms, p99 {i.p99_ms:.1f} ms; "
-                f"CPU per escalation: hub {i.hub_cpu_us:.0f} µs"
-                + (f", PostgreSQL backends {i.db_cpu_us:.0f} µs" if i.db_cpu_us else "")
-                + f" ({args.clients} concurrent clients; goal ≥ 500/s on SQLite)"
-            )
-        for i in results[1:]:  # measured in this run, so the ratio compares like with like
-            print(
-                f"intake {i.backend} x{i.processes} / sqlite x1: "
-                f"{i.per_second / results[0].per_second:.2f}"
-            )
-    return 0
-
-
-def intake_workers(text: str) -> list[int]:
-    counts = [int(n) for n in text.split(",") if n.strip()]
-    if any(n < 1 for n in counts):
-        raise SystemExit(f"--intake-workers: expected counts of 1 or more, got {text!r}")
-    return counts
+    with tempfile.TemporaryDirectory(prefix="cxsidebar-intake-") as directory:
+        return intake_load.run(args, Path(directory))
 
 
 if __name__ == "__main__":

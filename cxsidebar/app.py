@@ -38,9 +38,9 @@ from cxsidebar.core import (
     Rating,
     SummaryProgress,
     SyncState,
-    UpdatedInfo,
 )
 from cxsidebar.settings import Settings, SettingsError, default_log_dir, load_settings, schema
+from cxsidebar.shutdown import quit_on_signals
 from cxsidebar.single import SingleInstance
 from cxsidebar.startup import (
     LOG_FORMAT,
@@ -282,10 +282,8 @@ class Sidebar(QObject):
         elif event.type is EventType.CLAIMED:
             assert isinstance(event.data, ClaimInfo)
             self.window.mark_claimed(event.data, event.data.claimed_by == self._agent_name)
-        elif event.type is EventType.UPDATED:
-            assert isinstance(event.data, UpdatedInfo)
-            if event.data.escalation_id == self._current:
-                self._request_context(event.data.escalation_id)
+        # escalation.updated (a new summary): the worker fetches the escalation shown again by
+        # itself (`NetworkWorker.fetch_context` follows it); the answer arrives as a context.
 
 
 def _install_error_hooks() -> None:
@@ -466,7 +464,8 @@ def run_sidebar(settings: Settings, *, instance: SingleInstance | None = None) -
         instance.raise_requested.connect(functools.partial(_raise, sidebar.window))
         sidebar.start_after_paint()
         try:
-            return int(app.exec())
+            with quit_on_signals():  # SIGTERM, SIGINT, SIGHUP: as if the window closed
+                return int(app.exec())
         finally:
             save_state(memory, window_state(sidebar.window))
             sidebar.stop()

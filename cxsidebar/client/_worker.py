@@ -27,7 +27,9 @@ from cxsidebar.core import ClaimInfo, ConnectionState, EscalationContext, Rating
 from cxsidebar.store import LocalStore, StoreThread
 
 from ._backoff import Backoff
+from ._coalesce import Coalescer
 from ._errors import ClaimConflict, HubAuthError, HubClientError, HubError, HubTransportError
+from ._follow import FollowingListener
 from ._hub import HubClient
 from ._listener import GuardedListener
 from ._saving import RatingSaver
@@ -131,6 +133,8 @@ class NetworkWorker:
         self._links: list[asyncio.Task[None]] = []  # the stream and the sync of this token
         self._rng = random.Random(self._tuning.seed)
         self._saver: RatingSaver | None = None  # made on the loop, at start
+        self._context_fetches = Coalescer()  # by escalation id, on the loop
+        self._followed: str | None = None  # the escalation last fetched (the one shown)
 
     @property
     def thread(self) -> threading.Thread:
@@ -170,7 +174,11 @@ class NetworkWorker:
     # -- commands (any thread) ------------------------------------------------------------
 
     def fetch_context(self, escalation_id: str) -> Future[None]:
-        """Fetch one escalation's context; answers with on_context or on_context_failed."""
+        """Fetch one escalation's context; answers with on_context or on_context_failed.
+
+        Until the next call, this escalation is followed: its `escalation.updated` events
+        (a new summary) fetch it again by themselves, answered the same way."""
+        self._followed = escalation_id
         return self._schedule(self._fetch_context(escalation_id))
 
     def claim(self, escalation_id: str) -> Future[None]:
@@ -291,7 +299,7 @@ class NetworkWorker:
         )
         self._stream = EventStream(
             client,
-            self._listener,
+            FollowingListener(self._listener, lambda: self._followed, self._refetch),
             queues=self._queues,
             heartbeat=tuning.heartbeat,
             backoff=Backoff(tuning.reconnect_base, tuning.reconnect_cap, "equal", self._rng),
@@ -364,6 +372,15 @@ class NetworkWorker:
             self._tasks.discard(task)
 
     async def _fetch_context(self, escalation_id: str) -> None:
+        # One fetch at a time per escalation, answered in the order asked: a new summary's
+        # refetch during the pop's fetch cannot have the older answer shown last.
+        await self._context_fetches.run(escalation_id, lambda: self._fetch_now(escalation_id))
+
+    def _refetch(self, escalation_id: str) -> None:
+        """On the loop: the followed escalation changed at the hub."""
+        self._spawn(self._fetch_context(escalation_id))
+
+    async def _fetch_now(self, escalation_id: str) -> None:
         assert self._client is not None
         try:
             context = await self._client.get_context(escalation_id)

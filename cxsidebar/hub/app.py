@@ -16,6 +16,7 @@ from cxsidebar.hub.errors import CatchAllMiddleware, install_error_handlers
 from cxsidebar.hub.events import EventBroker
 from cxsidebar.hub.limits import BodyLimitMiddleware
 from cxsidebar.hub.logs import RequestLogMiddleware
+from cxsidebar.hub.maintenance import OptimizeJob
 from cxsidebar.hub.metrics import HubMetrics
 from cxsidebar.hub.metrics import router as metrics_router
 from cxsidebar.hub.ratelimit import IntakeLimiter
@@ -74,11 +75,16 @@ def create_app(
             else None
         )
         app.state.retention = retention and retention.start()
+        optimize = getattr(storage, "optimize", None)  # SQLite: PRAGMA optimize (maintenance.py)
+        optimizer = OptimizeJob(optimize).start() if callable(optimize) else None
+        app.state.optimizer = optimizer
         try:
             yield
         finally:
             if retention is not None:
                 retention.close()
+            if optimizer is not None:
+                optimizer.close()
             broker.close()
             remove_listener()
             if jobs is not None:

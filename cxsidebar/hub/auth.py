@@ -69,8 +69,3 @@ def visible_queues(info: TokenInfo, requested: Iterable[str]) -> frozenset[str] 
     if not allowed:
         raise HubError(403, "this token may not see the queues asked for")
     return allowed
-
-
-def check_queue(info: TokenInfo, queue: str) -> None:
-    if info.queues and queue not in info.queues:
-        raise HubError(403, f"this token may not see the queue {queue!r}")

@@ -142,6 +142,9 @@ class EventBroker:
         self._tails: dict[asyncio.AbstractEventLoop, LiveTail] = {}
         self._fanouts: dict[asyncio.AbstractEventLoop, Fanout] = {}
         self._scheduled: set[asyncio.AbstractEventLoop] = set()
+        # Scheduled loops that missed a commit meanwhile: their wake-up's prefetch may
+        # predate it, so it does not count as a read of the table (`_wake_loop`).
+        self._missed: set[asyncio.AbstractEventLoop] = set()
         self._lock = threading.Lock()
         self._closed = False
         self.last_commit = 0.0  # wall-clock time of the latest notify: when events committed
@@ -195,6 +198,7 @@ class EventBroker:
         self.last_commit = time.time()
         with self._lock:
             loops = [loop for loop in self._loops if loop not in self._scheduled]
+            self._missed.update(loop for loop in self._loops if loop in self._scheduled)
             self._scheduled.update(loops)
             tails = {loop: self._tails.get(loop) for loop in loops}
         for loop in loops:
@@ -202,31 +206,36 @@ class EventBroker:
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
                 loop.call_soon_threadsafe(self._wake_loop, loop, read)
 
-    def _prefetch(self, tail: LiveTail | None) -> list[StoredEvent]:
+    def _prefetch(self, tail: LiveTail | None) -> list[StoredEvent] | None:
         """The new rows for `tail`, read in the notifying thread (live_tail.py: `prefetch`);
-        none when that fails, and the streams read the table themselves as before."""
+        None when that fails, and the streams read the table themselves as before."""
         if tail is None or self._closed:
-            return []
+            return None
         try:
             return tail.prefetch()
         except Exception:  # e.g. storage closing at shutdown: the streams read it themselves
             log.debug("prefetching the tail failed", exc_info=True)
-            return []
+            return None
 
     def _wake_loop(
         self,
         loop: asyncio.AbstractEventLoop,
-        read: tuple[LiveTail | None, list[StoredEvent]] = (None, []),
+        read: tuple[LiveTail | None, list[StoredEvent] | None] = (None, None),
     ) -> None:
         with self._lock:
             self._scheduled.discard(loop)
+            missed = loop in self._missed
+            self._missed.discard(loop)
             tail = self._tails.get(loop)
             fanout = self._fanouts.get(loop)
             subscriptions = list(self._loops.get(loop, ()))
         if tail is not None:
-            if read[0] is tail:  # not a tail made since: its rows follow the tail's newest
-                tail.add(read[1])
-            tail.committed()
+            rows = read[1] if read[0] is tail else None  # not for a tail made since
+            if rows is not None:  # they follow the tail's newest
+                tail.add(rows)
+            # Read after the commit that woke us: the table need not be read again for
+            # it, unless another commit came meanwhile (its notify found us scheduled).
+            tail.committed(covered=rows is not None and not missed)
         if fanout is not None:
             fanout.committed(self.last_commit)
         for subscription in subscriptions:

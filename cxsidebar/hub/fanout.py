@@ -152,8 +152,8 @@ class Fanout:
                 stream.after = covered
             if delivered and self.on_delivered is not None:
                 self.on_delivered(delivered, commit)
-            if len(events) < ROUND_EVENTS:
-                return
+            if len(events) < ROUND_EVENTS and self._tail.up_to_date:
+                return  # else: more rows, or commits the tail has yet to read
 
     def _write(self, stream: LiveStream, framed: bytes, event_id: int, now: float) -> int:
         transport = stream.transport

@@ -10,16 +10,22 @@ of one write (a conflict, found before it writes anything) is that write's
 answer alone; any other failure rolls the transaction back and is every
 write's answer.
 
+`apply` takes the whole batch, so it can write it with batch-level SQL
+(sql_intake.py: one statement per table per batch); `each` adapts a function
+of one item.
+
 On PostgreSQL the batch also runs in pipeline mode (`pipelined`): the leader
 holds the write lock, which serialises writers across hub processes, so the
-round trips spent under it bound intake; pipelining leaves one per read.
+round trips spent under it bound intake; pipelining leaves one per read. An
+engine with `writing_pipelined` (`PipelinedWriting`) sends its BEGIN and the
+lock in the pipeline too, so they cost no round trip of their own.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
@@ -39,6 +45,30 @@ class Pipelining(Protocol):
     def pipeline(self) -> AbstractContextManager[object]: ...
 
 
+@runtime_checkable
+class PipelinedWriting(Protocol):
+    """An engine whose write transaction can run wholly in pipeline mode, its BEGIN and
+    lock included (PostgreSQL)."""
+
+    def writing_pipelined(self) -> AbstractContextManager[SqlTx]: ...
+
+
+def each(apply: Callable[[SqlTx, T], R]) -> Callable[[SqlTx, list[T]], list[R | StorageError]]:
+    """A batch `apply` made of a function of one item; a `StorageError` it raises is that
+    item's answer (it must raise before the item wrote anything)."""
+
+    def apply_all(tx: SqlTx, items: list[T]) -> list[R | StorageError]:
+        results: list[R | StorageError] = []
+        for item in items:
+            try:
+                results.append(apply(tx, item))
+            except StorageError as error:
+                results.append(error)
+        return results
+
+    return apply_all
+
+
 @dataclass
 class _Slot(Generic[T, R]):
     item: T
@@ -51,14 +81,15 @@ class GroupCommit(Generic[T, R]):
     def __init__(
         self,
         engine: SqlEngine,
-        apply: Callable[[SqlTx, T], R],
+        apply: Callable[[SqlTx, list[T]], list[R | StorageError]],
         *,
         max_batch: int = 128,
         pipelined: bool = False,
     ) -> None:
-        """`pipelined`: run the batch in pipeline mode where the backend has one, so a
-        write costs no round trip of its own; only for an `apply` that never reads
-        the row count of a write."""
+        """`apply(tx, items)` returns one answer per item, in order: a result, or the
+        `StorageError` of an item that wrote nothing. `pipelined`: run the batch in
+        pipeline mode where the backend has one, so a write costs no round trip of its
+        own; only for an `apply` that never reads the row count of a write."""
         self._engine = engine
         self._apply = apply
         self._max_batch = max_batch
@@ -95,15 +126,26 @@ class GroupCommit(Generic[T, R]):
 
     def _run(self, batch: list[_Slot[T, R]]) -> None:
         try:
-            with self._engine.writing() as tx, self._pipeline(tx):
-                for slot in batch:
-                    try:
-                        slot.result = self._apply(tx, slot.item)
-                    except StorageError as error:
-                        slot.error = error
+            with self._writing() as tx:
+                results = self._apply(tx, [slot.item for slot in batch])
         except BaseException as error:  # rolled back: nothing of this batch was stored
             for slot in batch:
                 slot.result, slot.error = None, error
+            return
+        for slot, result in zip(batch, results, strict=True):
+            if isinstance(result, StorageError):
+                slot.error = result
+            else:
+                slot.result = result
+
+    @contextmanager
+    def _writing(self) -> Iterator[SqlTx]:
+        if self._pipelined and isinstance(self._engine, PipelinedWriting):
+            with self._engine.writing_pipelined() as tx:
+                yield tx
+            return
+        with self._engine.writing() as tx, self._pipeline(tx):
+            yield tx
 
     def _pipeline(self, tx: SqlTx) -> AbstractContextManager[object]:
         if self._pipelined and isinstance(tx, Pipelining):

@@ -77,9 +77,19 @@ class LiveTail:
         """The newest id the tail holds (everything up to it is in the tail)."""
         return self._newest
 
-    def committed(self) -> None:
-        """Events were committed: the next stream that runs out reads the table."""
+    def committed(self, *, covered: bool = False) -> None:
+        """Events were committed: the next stream that runs out reads the table, unless
+        `covered` (the rows read since this commit were `add`ed) and no earlier commit
+        or read is still outstanding."""
+        outstanding = self._commits != self._read_commits or self._reading is not None
         self._commits += 1
+        if covered and not outstanding:
+            self._read_commits = self._commits
+
+    @property
+    def up_to_date(self) -> bool:
+        """Every commit heard of is in the tail (read, or covered by a prefetch)."""
+        return self._commits == self._read_commits and self._reading is None
 
     def start_at(self, newest: int) -> None:
         """Begin, empty and complete, at the table's newest id (a stream's first bounds)."""

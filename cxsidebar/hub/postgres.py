@@ -11,6 +11,7 @@ commits alike.
 from __future__ import annotations
 
 import logging
+import select
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -23,6 +24,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from cxsidebar.core import EventType
 from cxsidebar.hub.postgres_listen import CHANNEL, STOP_PAYLOAD, EventListener
 from cxsidebar.hub.postgres_schema import migrate
+from cxsidebar.hub.sql_events import NewEvent
 from cxsidebar.hub.sql_storage import SqlStorage
 from cxsidebar.hub.sql_tx import SqlTx
 from cxsidebar.hub.storage import CommitListener, EventBounds, StorageError
@@ -40,10 +42,33 @@ INSERT_EVENT = (
     "SELECT newest, ?, ?, ?, ?, now() FROM next RETURNING id) "
     "SELECT id, pg_notify(?, id::text) FROM added"
 )
+# Several events in one statement (sql_events.py `insert_events`): the ids newest-n+1 ..
+# newest in the order of the arrays, and one notification for all of them. The arrays
+# go in binary (`%b`), which spares escaping every JSON text.
+INSERT_EVENTS = (
+    "WITH next AS (UPDATE event_log SET newest = newest + %(n)s RETURNING newest), "
+    "added AS (INSERT INTO events (id, type, queue, escalation_id, data, created_at) "
+    "SELECT next.newest - %(n)s + e.ord, e.type, e.queue, e.escalation_id, e.data, now() "
+    "FROM next, unnest(%(types)b::text[], %(queues)b::text[], %(ids)b::text[], "
+    "%(data)b::text[]) WITH ORDINALITY AS e(type, queue, escalation_id, data, ord)) "
+    "SELECT newest, pg_notify(%(channel)s, newest::text) FROM next"
+)
 
 
 class PostgresUnavailableError(StorageError):
     """The database could not be reached."""
+
+
+def check_idle(conn: psycopg.Connection[Any]) -> None:
+    """The pool's check of a connection it hands out, without a round trip each time: an
+    idle connection has nothing to read unless the server wrote to it (a shutdown or a
+    terminated backend closes the socket, or says why first). Only then does it run the
+    pool's own check, which raises for a broken connection, so the pool replaces it."""
+    if conn.closed:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    if readable:
+        ConnectionPool.check_connection(conn)
 
 
 class PostgresTx:
@@ -82,6 +107,29 @@ class PostgresTx:
         assert row is not None
         return int(row["id"])
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """sql_intake.py `ManyRows`: one prepared statement, a row per execution, sent
+        together (in pipeline mode: without waiting)."""
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)
+
+    def insert_events(self, events: Sequence[NewEvent]) -> list[int]:
+        """`EventBatches`: one round trip for a group's events, however many."""
+        params = {
+            "n": len(events),
+            "types": [event.kind.value for event in events],
+            "queues": [event.queue for event in events],
+            "ids": [event.escalation_id for event in events],
+            "data": [event.data for event in events],
+            "channel": CHANNEL,
+        }
+        with self.conn.cursor() as cursor:
+            cursor.execute(INSERT_EVENTS, params)
+            row = cursor.fetchone()
+        assert row is not None
+        newest = int(row[0])
+        return list(range(newest - len(events) + 1, newest + 1))
+
     def stamp(self, moment: datetime) -> datetime:
         return moment
 
@@ -109,9 +157,9 @@ class PostgresEngine:
                 "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
             },
             name="cxsidebar-hub",
-            # A round trip per checkout, so connections broken by a database restart
-            # are replaced before a request uses them.
-            check=ConnectionPool.check_connection,
+            # Connections broken by a database restart are replaced before a request
+            # uses them (`check_idle`: a round trip only when the server sent something).
+            check=check_idle,
             open=True,
         )
 
@@ -137,6 +185,14 @@ class PostgresEngine:
     @contextmanager
     def writing(self) -> Iterator[PostgresTx]:
         with self._conn() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            yield PostgresTx(conn)
+
+    @contextmanager
+    def writing_pipelined(self) -> Iterator[PostgresTx]:
+        """`writing` wholly in pipeline mode (group_commit.py `PipelinedWriting`): BEGIN
+        and the lock go out with the first read, COMMIT with the pipeline's last sync."""
+        with self._conn() as conn, conn.pipeline(), conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             yield PostgresTx(conn)
 

@@ -16,6 +16,7 @@ import psycopg
 
 from cxsidebar.hub.ops_schema import POSTGRES_DDL as OPS_POSTGRES_DDL
 from cxsidebar.hub.rating_schema import migrate_postgres
+from cxsidebar.hub.rollup_schema import migrate_postgres as migrate_rollups
 from cxsidebar.hub.storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (2, "summary_versions", _SUMMARY_VERSIONS),
     (3, "rating_facts", migrate_postgres),  # rating_schema.py, shared with SQLite
     (4, "retention_rotation", OPS_POSTGRES_DDL),  # ops_schema.py, shared with SQLite
+    (5, "rating_rollups", migrate_rollups),  # rollup_schema.py, shared with SQLite
 )
 
 

@@ -1,8 +1,9 @@
 """Large synthetic rating sets for benchmarks: `cxsidebar-hub generate-ratings`.
 
 Writes escalations, ratings and their facts straight into a hub database in bulk
-(one transaction and executemany on SQLite, COPY on PostgreSQL), shaped like a
-contact centre: agents work in one queue, flows belong to a queue and escalate for
+(one transaction and executemany on SQLite, COPY on PostgreSQL), then rebuilds the
+report rollups from every fact in SQL (rollup_schema.REBUILD). The set is shaped
+like a contact centre: agents work in one queue, flows belong to a queue and escalate for
 their own reasons, a few ratings are edits that supersede an earlier one.
 The bodies are the canonical JSON the hub itself would store.
 """
@@ -34,6 +35,7 @@ from cxsidebar.hub.rating_facts import (
     day_and_week,
     mask_of,
 )
+from cxsidebar.hub.rollup_schema import REBUILD
 from cxsidebar.hub.storage import POSTGRES_SCHEMES, StorageURLError, open_storage
 
 CHANNELS = ("chat", "chat", "chat", "voice", "voice", "email")
@@ -331,6 +333,8 @@ def _bulk_sqlite(path: str, rows: _Rows) -> None:
         conn.executemany(_insert("escalations", ESCALATION_COLUMNS), rows.escalations)
         conn.executemany(_insert("ratings", RATING_COLUMNS), rows.ratings)
         conn.executemany(INSERT_FACTS, rows.facts)
+        for sql in REBUILD:  # the rollups of every fact, old and new
+            conn.execute(sql)
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
     finally:
@@ -347,6 +351,8 @@ def _copy_postgres(url: str, rows: _Rows) -> None:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in data:
                     copy.write_row(row)
+        for sql in REBUILD:  # the rollups of every fact, old and new
+            cursor.execute(sql)
         conn.commit()
         conn.autocommit = True
         conn.execute("ANALYZE")

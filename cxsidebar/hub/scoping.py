@@ -1,13 +1,28 @@
-"""Queue scoping of ratings: a token limited to some queues rates only escalations in them.
+"""Queue scoping of one escalation: a token limited to some queues sees, claims and rates
+only escalations in them.
 
-A rating of an escalation in another queue is rejected exactly like one of an unknown
-escalation, so a scoped token learns nothing about queues it may not see.
+An escalation in another queue is answered exactly like an unknown one (404, or a rating
+rejected as of an unknown escalation), so a scoped token learns nothing about queues it
+may not see, not even that an id exists.
 """
 
 from __future__ import annotations
 
 from cxsidebar.core import RatingBatch, RatingBatchResult, RatingResult
+from cxsidebar.hub.errors import HubError
 from cxsidebar.hub.storage import HubStorage, TokenInfo
+
+
+def unknown_escalation(escalation_id: str) -> HubError:
+    return HubError(404, f"no escalation has the id {escalation_id!r}")
+
+
+def check_visible(agent: TokenInfo, escalation_id: str, queue: str | None) -> str:
+    """`queue` (the escalation's, None when unknown) if `agent` may see it; else the 404
+    of an unknown escalation."""
+    if queue is None or (agent.queues and queue not in agent.queues):
+        raise unknown_escalation(escalation_id)
+    return queue
 
 
 def save_scoped_ratings(

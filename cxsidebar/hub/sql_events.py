@@ -1,15 +1,42 @@
 """Reading and pruning the events table, the same SQL on every backend.
 
 Appending is the backend's (`SqlTx.insert_event`): each has its own way to hand
-out ids that only grow and become visible in order.
+out ids that only grow and become visible in order. `insert_events` appends
+several in one statement where the backend can (`EventBatches`: PostgreSQL),
+one by one where a statement costs no round trip (SQLite).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
+from cxsidebar.core import EventType
 from cxsidebar.hub.sql_tx import SqlTx
 from cxsidebar.hub.storage import StoredEvent
+
+
+class NewEvent(NamedTuple):
+    kind: EventType
+    queue: str | None
+    escalation_id: str | None
+    data: str
+
+
+@runtime_checkable
+class EventBatches(Protocol):
+    """A transaction that appends several events in one statement."""
+
+    def insert_events(self, events: Sequence[NewEvent]) -> list[int]: ...
+
+
+def insert_events(tx: SqlTx, events: Sequence[NewEvent]) -> list[int]:
+    """Append `events` in this transaction, in order; their ids, which follow each other."""
+    if not events:
+        return []
+    if isinstance(tx, EventBatches):
+        return tx.insert_events(events)
+    return [tx.insert_event(*event) for event in events]
 
 
 def select_after(

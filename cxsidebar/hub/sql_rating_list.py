@@ -146,12 +146,20 @@ def context_version(context: EscalationContext) -> str:
     )
 
 
+def versioned(context: EscalationContext) -> EscalationContext:
+    """`context` with its `context_version` filled in."""
+    return context.model_copy(update={"context_version": context_version(context)})
+
+
 def record_context(
     engine: SqlEngine, context: EscalationContext, now: datetime
 ) -> EscalationContext:
-    """`context` with its version filled in; its snapshot is stored once per version."""
-    version = context_version(context)
-    served = context.model_copy(update={"context_version": version})
+    """`context` with its version filled in; its snapshot is stored once per version.
+
+    A context that has its version already (`versioned`, when the snapshot is written
+    after the answer went out) is stored under it, without hashing it again."""
+    served = context if context.context_version is not None else versioned(context)
+    version = served.context_version
     with engine.connection() as tx:
         known = tx.one("SELECT 1 AS found FROM context_snapshots WHERE version = ?", [version])
     if known is None:
@@ -160,6 +168,6 @@ def record_context(
             tx.execute(
                 "INSERT INTO context_snapshots (version, escalation_id, context, created_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (version) DO NOTHING",
-                [version, context.escalation.id, snapshot, tx.stamp(now)],
+                [version, served.escalation.id, snapshot, tx.stamp(now)],
             )
     return served

@@ -9,7 +9,9 @@ A batch is saved batch-wise: what the items need (existing rating ids, their
 escalations, the agent's current ratings, rated summary versions) is read once
 with `IN (...)` lists, the items are decided one after another in memory (so two
 items of a batch that interact behave as if sent one after the other), and the
-writes go out as a few multi-row statements.
+writes go out as a few multi-row statements. The report rollups (rollups.py) change
+in the same transaction: the batch's changes are summed in memory first, then
+written as multi-row upserts, one row per rollup row touched.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from cxsidebar.core import Rating, RatingBatch, RatingBatchResult, RatingResult
+from cxsidebar.hub import rollups
 from cxsidebar.hub.rating_facts import (
     FACT_COLUMNS,
     escalation_attributes,
@@ -222,8 +225,15 @@ class _BatchSaver:
         return f"rating {named} was already superseded; the current one is {current_id}"
 
     def _write(self) -> None:
-        """Superseded stored ratings first, so the one-current index never sees two."""
+        """Superseded stored ratings first, so the one-current index never sees two;
+        then the rollups gain the new current facts and lose the superseded ones."""
         tx = self.tx
+        removed = _select_in(
+            tx,
+            f"SELECT {', '.join(rollups.FACT_INPUTS)} FROM rating_facts "  # noqa: S608 (constants)
+            "WHERE current = 1 AND rating_id IN ({})",
+            self.demoted,
+        )
         for part in chunks(self.demoted, MAX_VARIABLES):
             tx.execute(
                 f"UPDATE rating_facts SET current = 0 WHERE rating_id IN ({_marks(len(part))})",  # noqa: S608
@@ -231,6 +241,11 @@ class _BatchSaver:
             )
         _insert_rows(tx, _insert_ratings_sql, len(_RATING_COLUMNS), self.ratings)
         _insert_rows(tx, insert_facts_sql, len(FACT_COLUMNS), list(self.facts.values()))
+        added = [dict(zip(FACT_COLUMNS, row, strict=True)) for row in self.facts.values()]
+        changes = rollups.deltas((fact for fact in added if fact["current"]), removed)
+        _insert_rows(
+            tx, rollups.upsert_sql, len(rollups.ROLLUP_COLUMNS), rollups.upsert_rows(changes)
+        )
 
 
 _CURRENT = FACT_COLUMNS.index("current")

@@ -1,7 +1,9 @@
 """Reports on the SQL storage: `SqlStorage` inherits `ReportStorage` (both backends).
 
-The aggregation is in sql_reports.py, the rating list and drill-down in
-sql_rating_list.py; the tables come from migration 3 (rating_schema.py).
+The aggregation is in sql_rollups.py (over the rollups, migration 5) or
+sql_reports.py (over the facts), the rating list and drill-down in
+sql_rating_list.py; the tables come from migrations 3 and 5 (rating_schema.py,
+rollup_schema.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from cxsidebar.core import (
     ReportFilters,
     ReportRow,
 )
-from cxsidebar.hub import sql_rating_list, sql_reports
+from cxsidebar.hub import sql_rating_list, sql_reports, sql_rollups
 from cxsidebar.hub.sql_rating_list import Cursor
 from cxsidebar.hub.sql_tx import SqlEngine
 
@@ -33,7 +35,11 @@ class ReportStorage:
     def context_report(
         self, group_by: GroupBy, filters: ReportFilters, queues: frozenset[str] | None
     ) -> list[ReportRow]:
+        """From the rollups when the filters allow (sql_rollups.py), else from the facts."""
         with self._engine.reading() as tx:
+            rows = sql_rollups.rollup_report(tx, group_by, filters, queues)
+            if rows is not None:
+                return rows
             clause = sql_reports.where(tx, filters, queues)
             return sql_reports.report_rows(tx, group_by, clause)
 

@@ -71,7 +71,7 @@ def where(
         conds.append("f.created_at < ?")
         params.append(tx.stamp(filters.until))
     if queues is not None:
-        conds.append(_in("f.queue", sorted(queues), params))
+        conds.append(in_list("f.queue", sorted(queues), params))
     for column, values in (
         ("f.flow", filters.flow),
         ("f.agent", filters.agent),
@@ -79,7 +79,7 @@ def where(
         ("f.summariser", filters.summariser),
     ):
         if values:
-            conds.append(_in(column, sorted(set(values)), params))
+            conds.append(in_list(column, sorted(set(values)), params))
     if filters.reason:
         conds.append("(f.reason_mask & ?) <> 0")
         params.append(mask_of(filters.reason, REASON_BITS))
@@ -89,7 +89,7 @@ def where(
     return Where(" AND ".join(conds) or "1 = 1", params, narrowed)
 
 
-def _in(column: str, values: list[str], params: list[Any]) -> str:
+def in_list(column: str, values: list[str], params: list[Any]) -> str:
     if not values:
         return "1 = 0"
     params.extend(values)
@@ -111,16 +111,21 @@ def _aggregates() -> str:
     return ", ".join(parts)
 
 
-def _from(group_by: GroupBy) -> tuple[str, str]:
+def source_of(group_by: GroupBy) -> tuple[str, str]:
     """The CTE prefix and the FROM clause for a grouping."""
     if group_by is GroupBy.REASON:
         return _KINDS_CTE, "rating_facts f JOIN kinds ON (f.reason_mask & kinds.bit) <> 0"
     return "", "rating_facts f"
 
 
+def group_column(group_by: GroupBy) -> str:
+    """The SQL of a grouping's key over `rating_facts f` (and `kinds` for reasons)."""
+    return _GROUP_COLUMN[group_by]
+
+
 def report_rows(tx: SqlTx, group_by: GroupBy, clause: Where) -> list[ReportRow]:
     key = _GROUP_COLUMN[group_by]
-    cte, source = _from(group_by)
+    cte, source = source_of(group_by)
     if is_postgres(tx):
         # Two statements: the aggregates hash in parallel, which percentile_cont (an
         # ordered-set aggregate) would turn into one sort of every row by group. Memory
@@ -141,7 +146,9 @@ def report_rows(tx: SqlTx, group_by: GroupBy, clause: Where) -> list[ReportRow]:
             )
         }
         rows = tx.rows(sql, clause.params)
-        return [_row(group_by, {**row, "median": medians.get(str(row["key"]))}) for row in rows]
+        return [
+            report_row(group_by, {**row, "median": medians.get(str(row["key"]))}) for row in rows
+        ]
     # SQLite has no percentile function: an aggregate function computes the median in the
     # same pass, twice as fast at a million ratings as numbering rows in an ordered window.
     db = getattr(tx, "db", None)
@@ -149,7 +156,9 @@ def report_rows(tx: SqlTx, group_by: GroupBy, clause: Where) -> list[ReportRow]:
         raise TypeError(f"reports need SQLite or PostgreSQL, not {type(tx).__name__}")
     # typeshed says finalize returns int; SQLite takes a float or NULL as well.
     db.conn.create_aggregate("cx_median", 1, SqliteMedian)  # type: ignore[arg-type]
-    return [_row(group_by, row) for row in tx.rows(sqlite_sql(group_by, clause), clause.params)]
+    return [
+        report_row(group_by, row) for row in tx.rows(sqlite_sql(group_by, clause), clause.params)
+    ]
 
 
 def sqlite_sql(group_by: GroupBy, clause: Where) -> str:
@@ -162,7 +171,7 @@ def sqlite_sql(group_by: GroupBy, clause: Where) -> str:
     (CROSS JOIN fixes SQLite's join order), so the ratings are read once.
     """
     key = _GROUP_COLUMN[group_by]
-    cte, source = _from(group_by)
+    cte, source = source_of(group_by)
     source = source.replace(" JOIN kinds ", " CROSS JOIN kinds ")
     group = f"+{key}" if clause.narrowed else key
     return (
@@ -198,7 +207,7 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _row(group_by: GroupBy, row: dict[str, Any]) -> ReportRow:
+def report_row(group_by: GroupBy, row: dict[str, Any]) -> ReportRow:
     n = int(row["n"])
     with_outcome = int(row["with_outcome"])
     problems = [

@@ -36,9 +36,10 @@ from cxsidebar.hub import sql_ratings
 from cxsidebar.hub.group_commit import GroupCommit
 from cxsidebar.hub.signing import new_secret
 from cxsidebar.hub.sql_events import delete_all_but, select_after
+from cxsidebar.hub.sql_intake import Intake, accept_batch
 from cxsidebar.hub.sql_ops import OpsStorage
 from cxsidebar.hub.sql_report_storage import ReportStorage
-from cxsidebar.hub.sql_tx import SqlEngine, SqlTx
+from cxsidebar.hub.sql_tx import SqlEngine
 from cxsidebar.hub.storage import (
     AlreadyClaimedError,
     CommitListener,
@@ -72,14 +73,6 @@ def queue_item(row: dict[str, Any]) -> QueueItem:
     )
 
 
-def record_delivery(tx: SqlTx, webhook_id: str, answer: EscalationAccepted, body_hash: str) -> None:
-    tx.execute(
-        "INSERT INTO webhook_deliveries (webhook_id, escalation_id, body_hash, answer, "
-        "received_at) VALUES (?, ?, ?, ?, ?)",
-        [webhook_id, answer.id, body_hash, answer.model_dump_json(), tx.stamp(_now())],
-    )
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -91,7 +84,7 @@ class SqlStorage(OpsStorage, ReportStorage):
         self._engine = engine
         self._listeners: list[CommitListener] = []
         self._listeners_lock = threading.Lock()
-        self._intake = GroupCommit(engine, self._accept_in, pipelined=True)
+        self._intake = GroupCommit(engine, accept_batch, pipelined=True)
 
     # -- commit listeners --------------------------------------------------
 
@@ -198,71 +191,12 @@ class SqlStorage(OpsStorage, ReportStorage):
     # -- escalations -------------------------------------------------------
 
     def accept_escalation(self, escalation: Escalation, webhook_id: str) -> EscalationAccepted:
-        # Concurrent intakes share one transaction and one fsync (group_commit.py).
-        answer, created = self._intake.submit((escalation, webhook_id))
+        # Concurrent intakes share one transaction and one fsync (group_commit.py), written
+        # with batch-level SQL (sql_intake.py); the texts are made here, before the lock.
+        answer, created = self._intake.submit(Intake.of(escalation, webhook_id))
         if created:
             self._committed_events()
         return answer
-
-    @classmethod
-    def _accept_in(cls, tx: SqlTx, item: tuple[Escalation, str]) -> tuple[EscalationAccepted, bool]:
-        """Store one escalation inside `tx`; (the answer, whether it is new). A conflict
-        is raised before this escalation writes anything."""
-        escalation, webhook_id = item
-        body = canonical_json(escalation)
-        body_hash = sha256_text(body)
-        # One round trip for both look-ups (it counts on PostgreSQL, under the write lock).
-        known = tx.one(
-            "SELECT d.body_hash AS delivery_hash, d.answer, e.body_hash, e.created_event_id "
-            "FROM (SELECT 1 AS one) AS probe "
-            "LEFT JOIN webhook_deliveries AS d ON d.webhook_id = ? "
-            "LEFT JOIN escalations AS e ON e.id = ?",
-            [webhook_id, escalation.id],
-        )
-        assert known is not None  # the probe row is always there
-        if known["answer"] is not None:
-            if known["delivery_hash"] != body_hash:
-                raise ConflictError(
-                    f"webhook-id {webhook_id!r} was already used for a different body"
-                )
-            return EscalationAccepted.model_validate_json(known["answer"]), False
-        existing = known if known["created_event_id"] is not None else None
-        if existing is not None:
-            if existing["body_hash"] != body_hash:
-                raise ConflictError(
-                    f"escalation {escalation.id!r} exists already with a different body"
-                )
-            answer = EscalationAccepted(id=escalation.id, event_id=existing["created_event_id"])
-        else:
-            answer = cls._insert_escalation(tx, escalation, body, body_hash)
-        record_delivery(tx, webhook_id, answer, body_hash)
-        return answer, existing is None
-
-    @staticmethod
-    def _insert_escalation(
-        tx: SqlTx, escalation: Escalation, body: str, body_hash: str
-    ) -> EscalationAccepted:
-        item = QueueItem.of(escalation).model_dump_json()
-        event_id = tx.insert_event(EventType.CREATED, escalation.queue, escalation.id, item)
-        tx.execute(
-            "INSERT INTO escalations (id, queue, channel, customer_id, status, body, "
-            "body_hash, item, created_event_id, created_at, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                escalation.id,
-                escalation.queue,
-                escalation.channel,
-                escalation.customer.id,
-                EscalationStatus.OPEN.value,
-                body,
-                body_hash,
-                item,
-                event_id,
-                tx.stamp(escalation.created_at),
-                tx.stamp(_now()),
-            ],
-        )
-        return EscalationAccepted(id=escalation.id, event_id=event_id)
 
     def list_escalations(
         self, status: EscalationStatus | None, queues: frozenset[str] | None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,9 +16,11 @@ from cxsidebar.core import EventType
 from cxsidebar.hub import sqlite_events
 from cxsidebar.hub.sql_storage import SqlStorage
 from cxsidebar.hub.sql_tx import SqlTx
-from cxsidebar.hub.sqlite_pool import ConnectionPool, one, utc_text
+from cxsidebar.hub.sqlite_pool import ConnectionPool, StorageClosedError, one, utc_text
 from cxsidebar.hub.sqlite_schema import migrations
 from cxsidebar.hub.storage import EventBounds
+
+log = logging.getLogger(__name__)
 
 
 class SqliteTx:
@@ -70,7 +74,20 @@ class SqliteEngine:
         assert isinstance(tx, SqliteTx)
         return sqlite_events.select_bounds(tx.db)
 
+    def optimize(self) -> None:
+        """`PRAGMA optimize`, checking every table (0x10002), its ANALYZE bounded; as a
+        writer, since ANALYZE writes the statistics (maintenance.py)."""
+        with self._pool.writing() as db:
+            db.execute("PRAGMA analysis_limit = 1000")
+            db.execute("PRAGMA optimize = 0x10002")
+
     def close(self) -> None:
+        try:
+            self.optimize()
+        except StorageClosedError:
+            return  # closed before
+        except sqlite3.Error:
+            log.warning("could not optimize the hub database before closing", exc_info=True)
         self._pool.close()
 
 
@@ -81,4 +98,9 @@ class SqliteStorage(SqlStorage):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        super().__init__(SqliteEngine(path))
+        self._sqlite = SqliteEngine(path)
+        super().__init__(self._sqlite)
+
+    def optimize(self) -> None:
+        """Refresh the planner's statistics where they went stale (maintenance.py)."""
+        self._sqlite.optimize()

@@ -6,6 +6,7 @@ from sqlite_utils import Database, Migrations
 
 from cxsidebar.hub.ops_schema import SQLITE_DDL as OPS_SQLITE_DDL
 from cxsidebar.hub.rating_schema import migrate_sqlite
+from cxsidebar.hub.rollup_schema import migrate_sqlite as migrate_rollups
 from cxsidebar.hub.sqlite_pool import utc_text
 
 migrations = Migrations("cxsidebar-hub")
@@ -128,3 +129,9 @@ def m003_rating_facts(db: Database) -> None:
 def m004_retention_rotation(db: Database) -> None:
     # purged_at for retention, a previous secret for rotation (ops_schema.py).
     db.executescript(OPS_SQLITE_DDL)
+
+
+@migrations()
+def m005_rating_rollups(db: Database) -> None:
+    # Report rollups, filled from rating_facts (rollup_schema.py, shared with PostgreSQL).
+    migrate_rollups(db)

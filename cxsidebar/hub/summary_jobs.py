@@ -2,14 +2,18 @@
 
 Intake answers the bot as soon as the escalation is committed; the summary
 follows on a small thread pool and arrives at the sidebars as an
-`escalation.updated` event. Regeneration keeps every earlier version (the
-storage numbers them) and is rate-limited per escalation. While a streaming
+`escalation.updated` event. It starts once a sidebar has been sent the
+escalation's context (the screen-pop's fetch), or `view_wait` seconds after
+intake if none asks sooner: so summarising never competes with the pop for the
+hub's CPU, and the pop never waits behind it. Regeneration keeps every earlier
+version (the storage numbers them) and is rate-limited per escalation. While a streaming
 model writes, previews go out through `publish` as ephemeral `summary.progress`
 events (`EventBroker.publish`): never stored, never replayed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -42,8 +46,14 @@ class SummaryJobs:
         raw_queues: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
         publish: Publish | None = None,
+        view_wait: float = 0.25,
     ) -> None:
+        """`view_wait`: seconds a new escalation's summary waits for the first context
+        fetch (`viewed`) before it starts anyway; 0 starts it at once."""
         self.storage = storage
+        self.view_wait = view_wait
+        self._held: dict[str, asyncio.TimerHandle] = {}  # waiting for a view (loop only)
+        self._closed = False
         self.publish = publish
         self.service = service
         self.min_interval = min_interval  # seconds between regenerations of one escalation
@@ -58,6 +68,29 @@ class SummaryJobs:
         """Summarise in the background; without `again`, only if it has no summary yet."""
         self._pool.submit(self._run, escalation_id, again)
 
+    def submit_after_view(self, escalation_id: str) -> None:
+        """On the event loop, after intake: summarise once `viewed` says a sidebar has the
+        context, or after `view_wait` seconds, whichever comes first."""
+        if self.view_wait <= 0:
+            self.submit(escalation_id)
+            return
+        if escalation_id not in self._held:
+            loop = asyncio.get_running_loop()
+            self._held[escalation_id] = loop.call_later(
+                self.view_wait, self._release, escalation_id
+            )
+
+    def viewed(self, escalation_id: str) -> None:
+        """On the event loop: the escalation's context went out; a held summary starts."""
+        handle = self._held.get(escalation_id)
+        if handle is not None:
+            handle.cancel()
+            self._release(escalation_id)
+
+    def _release(self, escalation_id: str) -> None:
+        if self._held.pop(escalation_id, None) is not None and not self._closed:
+            self.submit(escalation_id)
+
     def regenerate(self, escalation_id: str) -> float | None:
         """Queue a new version; None if queued, else the seconds to wait before asking again."""
         with self._lock:
@@ -69,6 +102,10 @@ class SummaryJobs:
         return None
 
     def close(self) -> None:
+        self._closed = True
+        for handle in list(self._held.values()):
+            handle.cancel()
+        self._held.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.service.close()
 
@@ -114,7 +151,14 @@ class SummaryJobs:
 
 
 def summarise_later(app: FastAPI, escalation_id: str) -> None:
-    """After intake: queue the summary if this hub summarises."""
+    """After intake, on the event loop: queue the summary if this hub summarises."""
     jobs: SummaryJobs | None = getattr(app.state, "summaries", None)
     if jobs is not None:
-        jobs.submit(escalation_id)
+        jobs.submit_after_view(escalation_id)
+
+
+def context_viewed(app: FastAPI, escalation_id: str) -> None:
+    """On the event loop, after a context answer went out: a held summary may start."""
+    jobs: SummaryJobs | None = getattr(app.state, "summaries", None)
+    if jobs is not None:
+        jobs.viewed(escalation_id)

@@ -38,12 +38,45 @@ CHIP_COLOURS = {
 }
 
 
+_BADGE = (
+    "QLabel {{ background: {bg}; color: {fg}; border-radius: 9px; padding: 1px 8px;"
+    " font-weight: bold; }}"
+)
+BADGE_COLOURS = {  # (light, dark), each (background, text)
+    "No CRM record": (("#e8eaed", "#3c4043"), ("#3c4043", "#e8eaed")),
+    "VIP": (("#fef7e0", "#8a5a00"), ("#4a3b12", "#fde293")),
+}
+_BANNER = "QLabel {{ background: {bg}; color: {fg}; border-radius: 4px; padding: 4px 8px; }}"
+BANNER_COLOURS = (("#fef7e0", "#7a4f01"), ("#4a3b12", "#fde293"))  # light, dark
+
 _PALETTE_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
 
 
 def is_dark(_widget: QWidget | None = None) -> bool:
     """Whether the application's palette is dark (the colours custom styles must fit)."""
     return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def badge_sheet(text: str, *, dark: bool) -> str | None:
+    """The style of the customer badge ("VIP", "No CRM record"); None for another text."""
+    colours = BADGE_COLOURS.get(text)
+    if colours is None:
+        return None
+    bg, fg = colours[dark]
+    return _BADGE.format(bg=bg, fg=fg)
+
+
+def banner_sheet(*, dark: bool) -> str:
+    """The style of the repeat-contact banner."""
+    bg, fg = BANNER_COLOURS[dark]
+    return _BANNER.format(bg=bg, fg=fg) + " QLabel { font-weight: bold; }"
+
+
+def set_style(widget: QWidget, sheet: str) -> None:
+    """`widget.setStyleSheet(sheet)` unless it has that sheet already: Qt re-polishes the
+    widget on every call, even with the same text, and refreshes call this often."""
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)
 
 
 class ReasonsPane(QFrame):
@@ -126,7 +159,7 @@ class ReasonsPane(QFrame):
         dark = is_dark(self)
         for chip, urgent in zip(self.chips, self._urgent, strict=False):
             bg, fg = CHIP_COLOURS[urgent][dark]
-            chip.setStyleSheet(_CHIP.format(bg=bg, fg=fg))
+            set_style(chip, _CHIP.format(bg=bg, fg=fg))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from cxsidebar.core import EscalationContext, QueueItem, Reason
 
 from .claim import ClaimBar
-from .context import ProfilePane, ReasonsPane, is_dark
+from .context import ProfilePane, ReasonsPane, badge_sheet, banner_sheet, is_dark, set_style
 from .find import FindBar
 from .history import HistoryModel, HistoryView
 from .insight import REPEAT_DAYS, repeat_banner, repeat_contacts, turn_marks
@@ -32,17 +32,7 @@ from .summary import SummaryPane
 from .text import clip, dim, format_clock, plain_label, plural
 from .transcript import TranscriptModel, TranscriptView
 
-_BADGE = (
-    "QLabel {{ background: {bg}; color: {fg}; border-radius: 9px; padding: 1px 8px;"
-    " font-weight: bold; }}"
-)
-BADGE_COLOURS = {  # (light, dark), each (background, text)
-    "No CRM record": (("#e8eaed", "#3c4043"), ("#3c4043", "#e8eaed")),
-    "VIP": (("#fef7e0", "#8a5a00"), ("#4a3b12", "#fde293")),
-}
 TAB_TRANSCRIPT, TAB_SUMMARY, TAB_CUSTOMER, TAB_HISTORY = range(4)
-_BANNER = "QLabel {{ background: {bg}; color: {fg}; border-radius: 4px; padding: 4px 8px; }}"
-BANNER_COLOURS = (("#fef7e0", "#7a4f01"), ("#4a3b12", "#fde293"))  # light, dark
 
 
 def _now() -> datetime:
@@ -64,6 +54,10 @@ class ContextView(QStackedWidget):
         self._escalation_id: str | None = None
         self._clock = clock
         self._reasons: list[Reason] = []  # of the shown transcript's marks
+        # The context shown now: a refresh of the same escalation (a new summary, a live
+        # turn, a claim) redoes only the parts that changed.
+        self._shown: EscalationContext | None = None
+        self._repeat_key: tuple[object, ...] = ()  # what the history and banner show
         self.repeat_days = REPEAT_DAYS
 
         self.placeholder = plain_label(
@@ -164,14 +158,25 @@ class ContextView(QStackedWidget):
     def clear(self) -> None:
         """Back to "No escalation selected"."""
         self._escalation_id = None
+        self._shown = None
         self.claim_bar.clear()
         self.reasons.set_reasons([])
         self._fill_details(None)
         self.setCurrentWidget(self.placeholder)
 
+    def expect(self, escalation_id: str) -> None:
+        """The escalation whose context is asked for now: `show_context` takes its answer."""
+        self._escalation_id = escalation_id
+        self._shown = None
+
+    def has_context(self) -> bool:
+        """Whether the context of `escalation_id` is shown (not only what the queue knew)."""
+        return self._shown is not None
+
     def show_loading(self, item: QueueItem, *, me: str) -> None:
         """What the queue already knows, while the full context is fetched."""
         self._escalation_id = item.escalation_id
+        self._shown = None
         self.setCurrentWidget(self.page)
         self._fill_header(item.customer_display_name, item.channel, item.queue, item.created_at)
         self.claim_bar.set_escalation(item.escalation_id, item.status, item.claimed_by, me=me)
@@ -182,7 +187,9 @@ class ContextView(QStackedWidget):
     def show_context(self, ctx: EscalationContext, *, me: str) -> None:
         escalation = ctx.escalation
         same = escalation.id == self._escalation_id
+        before = self._shown if same else None
         self._escalation_id = escalation.id
+        self._shown = ctx
         self.setCurrentWidget(self.page)
         self._fill_header(
             escalation.customer.display_name,
@@ -192,8 +199,12 @@ class ContextView(QStackedWidget):
         )
         self._set_badge(ctx)
         self.claim_bar.set_escalation(escalation.id, ctx.status, ctx.claimed_by, me=me)
-        self.reasons.set_reasons(list(escalation.reasons), escalation.bot.note_to_agent)
-        self._fill_details(ctx, keep_tab=same)
+        if before is None or (
+            (before.escalation.reasons, before.escalation.bot.note_to_agent)
+            != (escalation.reasons, escalation.bot.note_to_agent)
+        ):
+            self.reasons.set_reasons(list(escalation.reasons), escalation.bot.note_to_agent)
+        self._fill_details(ctx, keep_tab=same, before=before)
         self._set_status("", error=False)
 
     def show_error(self, message: str) -> None:
@@ -294,7 +305,15 @@ class ContextView(QStackedWidget):
             f"{channel} · queue {queue} · arrived {format_clock(created_at)}"
         )
 
-    def _fill_details(self, ctx: EscalationContext | None, *, keep_tab: bool = False) -> None:
+    def _fill_details(
+        self,
+        ctx: EscalationContext | None,
+        *,
+        keep_tab: bool = False,
+        before: EscalationContext | None = None,
+    ) -> None:
+        """Fill the tabs; `before`, the context shown until now for the same escalation,
+        lets a refresh skip the panes whose content did not change."""
         if ctx is None:
             self._set_badge(None)
             self.transcript_model.clear()
@@ -320,16 +339,20 @@ class ContextView(QStackedWidget):
         positions = {turn.id: number + 1 for number, turn in enumerate(turns)}
         self.summary.set_summary(ctx.summary, positions)
         self.summary.set_available(True)
-        self.profile.set_profile(ctx.profile)
-        repeats = repeat_contacts(
-            ctx.history,
-            flow=ctx.escalation.bot.flow,
-            reasons=ctx.escalation.reasons,
-            now=self._clock(),
-            days=self.repeat_days,
-        )
-        self.history_model.set_items(list(ctx.history), {item.id for item in repeats})
-        self._set_repeat(repeat_banner(repeats, self._clock()))
+        if before is None or before.profile != ctx.profile:
+            self.profile.set_profile(ctx.profile)  # masks the contact details again
+        repeat_key = (ctx.history, ctx.escalation.bot.flow, reasons, self.repeat_days)
+        if before is None or repeat_key != self._repeat_key:
+            self._repeat_key = repeat_key
+            repeats = repeat_contacts(
+                ctx.history,
+                flow=ctx.escalation.bot.flow,
+                reasons=ctx.escalation.reasons,
+                now=self._clock(),
+                days=self.repeat_days,
+            )
+            self.history_model.set_items(list(ctx.history), {item.id for item in repeats})
+            self._set_repeat(repeat_banner(repeats, self._clock()))
         self._set_counts(ctx)
         if not keep_tab:
             self.tabs.setCurrentIndex(TAB_TRANSCRIPT)
@@ -356,10 +379,9 @@ class ContextView(QStackedWidget):
         self.badge_label.setVisible(True)
 
     def _set_badge_colours(self) -> None:
-        colours = BADGE_COLOURS.get(self.badge_label.text())
-        if colours is not None:
-            bg, fg = colours[is_dark(self)]
-            self.badge_label.setStyleSheet(_BADGE.format(bg=bg, fg=fg))
+        sheet = badge_sheet(self.badge_label.text(), dark=is_dark(self))
+        if sheet is not None:
+            set_style(self.badge_label, sheet)
 
     def _set_repeat(self, text: str) -> None:
         self.repeat_label.setText(text)
@@ -367,10 +389,7 @@ class ContextView(QStackedWidget):
         self._paint_banner()
 
     def _paint_banner(self) -> None:
-        bg, fg = BANNER_COLOURS[is_dark(self)]
-        self.repeat_label.setStyleSheet(
-            _BANNER.format(bg=bg, fg=fg) + " QLabel { font-weight: bold; }"
-        )
+        set_style(self.repeat_label, banner_sheet(dark=is_dark(self)))
 
     def apply_look(self) -> None:
         """Light ⇄ dark: restyle what carries its own colours."""
@@ -387,6 +406,6 @@ class ContextView(QStackedWidget):
 
     def _set_status(self, text: str, *, error: bool) -> None:
         self.status_label.setText(text)
-        self.status_label.setStyleSheet("color: #c5221f; font-weight: bold;" if error else "")
+        set_style(self.status_label, "color: #c5221f; font-weight: bold;" if error else "")
         self.status_label.setVisible(bool(text))
         self.retry_button.setVisible(error)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QSizePolicy, QWidget
 
 from cxsidebar.core import ConnectionState, SyncState
 
+from .context import set_style
 from .text import clip, dim, plain_label, plural, shorten
 
 
@@ -92,14 +93,14 @@ class HeaderBar(QFrame):
 
     def set_connection(self, state: ConnectionState, detail: str) -> None:
         look = _CONNECTION[state]
-        self._dot.setStyleSheet(f"color: {look.colour};")
+        set_style(self._dot, f"color: {look.colour};")
         self.connection_label.setText(connection_text(state, detail))
-        self.connection_label.setStyleSheet(f"color: {look.colour}; font-weight: bold;")
+        set_style(self.connection_label, f"color: {look.colour}; font-weight: bold;")
 
     def set_sync(self, state: SyncState) -> None:
         self.sync_label.setText(sync_text(state))
         warn = state.rejected > 0
-        self.sync_label.setStyleSheet("color: #c5221f; font-weight: bold;" if warn else "")
+        set_style(self.sync_label, "color: #c5221f; font-weight: bold;" if warn else "")
 
     def set_agent_name(self, name: str) -> None:
         name = shorten(clip(name), 40)

@@ -444,9 +444,13 @@ class MainWindow(WindowLook, QMainWindow):
         item = selected.indexes()[0].data(ItemRole)
         if item is None or item.escalation_id == self.context_view.escalation_id:
             return
-        self.context_view.show_loading(item, me=self._me)
-        self.rating_panel.set_escalation(item.escalation_id)
+        # Asked first: the fetch runs on the network thread while the panes show what the
+        # queue knows (the answer comes back as a queued call, after this returns).
+        self.context_view.expect(item.escalation_id)
         self.context_requested.emit(item.escalation_id)
+        if not self.context_view.has_context():  # unless it was answered at once
+            self.context_view.show_loading(item, me=self._me)
+        self.rating_panel.set_escalation(item.escalation_id)
 
     @contextmanager
     def _quiet_selection(self) -> Iterator[None]:

@@ -6,7 +6,7 @@ untrusted (a model wrote it from customer text): every string goes through
 `clip` into `Qt.PlainText` labels; the plain `text` of a summary without
 sections goes into a read-only QPlainTextEdit.
 
-The body is rebuilt once per summary (at most `MAX_STATEMENTS` rows), never per turn.
+The body (summary_body.py) reuses its widgets from one summary to the next.
 
 While a streaming model writes a new version, `show_progress` shows its text so
 far in the read-only text box, labelled "generating…" (the hub throttles these
@@ -33,32 +33,17 @@ from PySide6.QtWidgets import (
 
 from cxsidebar.core import Statement, Summary, SummaryState, clean_text
 
-from .context import is_dark
+from .context import is_dark, set_style
+from .summary_body import MAX_STATEMENTS as MAX_STATEMENTS  # the pane's bound, re-exported
+from .summary_body import SummaryBody
 from .text import clip, dim, plain_label
 
 KIND_NAMES = {"llm": "AI summary", "extractive": "Key lines from the transcript"}
-# The UI's own section titles, in reading order (the keys of `Summary.statements()`).
-SECTION_TITLES = {
-    "issue": "Issue",
-    "wants": "The customer wants",
-    "bot_tried": "The bot already tried",
-    "facts": "Already given — do not ask again",
-    "sentiment": "Sentiment",
-    "next_step": "Suggested next step",
-}
-MAX_STATEMENTS = 40
-MAX_CHIPS = 6  # per statement; the rest are counted ("+3")
-STATEMENT_LIMIT = 600  # characters, as the schema allows
 NO_SUMMARY = "No summary yet"
 NOT_ENOUGH = "Not enough conversation to summarise."
 GENERATING = "generating…"
 PROGRESS_NOTE = "Generating… the statements are checked against the transcript when it is done."
 PROGRESS_LIMIT = 20_000  # characters of a preview, as the wire schema allows
-_CHIP = (
-    "QToolButton { border: 1px solid palette(mid); border-radius: 8px; padding: 0px 6px;"
-    " color: palette(link); } QToolButton:hover, QToolButton:focus"
-    " { border-color: palette(highlight); }"
-)
 _NOTICE = "QLabel {{ background: {bg}; color: {fg}; border-radius: 4px; padding: 4px 8px; }}"
 NOTICE_COLOURS = (("#fef7e0", "#7a4f01"), ("#4a3b12", "#fde293"))  # light, dark
 
@@ -125,9 +110,9 @@ class SummaryPane(QWidget):
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setAccessibleName("Summary sections")
-        self.section_labels: list[QLabel] = []
-        self.statement_labels: list[QLabel] = []
-        self.chips: list[QToolButton] = []
+        self.body = SummaryBody()
+        self.body.turn_requested.connect(self.turn_requested)
+        self.scroll_area.setWidget(self.body)
         self._pending = False
         self._available = False
         self._shown: tuple[Summary | None, list[int | None]] | None = None
@@ -257,7 +242,7 @@ class SummaryPane(QWidget):
     def set_pending(self) -> None:
         self._pending = True
         self.status_label.setText("Regenerating the summary…")
-        self.status_label.setStyleSheet("")
+        set_style(self.status_label, "")
         self.status_label.setVisible(True)
         self._update_button()
 
@@ -266,7 +251,7 @@ class SummaryPane(QWidget):
         self.status_label.setText(
             f"Could not regenerate the summary: {clip(message, 500, single_line=False)}"
         )
-        self.status_label.setStyleSheet("color: #c5221f; font-weight: bold;")
+        set_style(self.status_label, "color: #c5221f; font-weight: bold;")
         self.status_label.setVisible(True)
         self._update_button()
 
@@ -297,65 +282,23 @@ class SummaryPane(QWidget):
 
     def _paint(self) -> None:
         bg, fg = NOTICE_COLOURS[is_dark(self)]
-        self.notice_label.setStyleSheet(_NOTICE.format(bg=bg, fg=fg))
+        set_style(self.notice_label, _NOTICE.format(bg=bg, fg=fg))
 
     def _build(self, statements: list[tuple[str, Statement]], positions: Mapping[str, int]) -> None:
-        """A new body for the scroll area (setWidget deletes the old one, and its chips)."""
-        self.section_labels, self.statement_labels, self.chips = [], [], []
-        body = QWidget()
-        body.setAccessibleName("Summary sections")
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 4, 0)
-        layout.setSpacing(4)
-        previous = ""
-        for section, statement in statements[:MAX_STATEMENTS]:
-            title = SECTION_TITLES.get(section, clip(section, 60))
-            if section != previous:
-                heading = plain_label(title, name=f"Section: {title}")
-                heading.setStyleSheet("font-weight: bold;")
-                if previous:
-                    heading.setContentsMargins(0, 8, 0, 0)
-                layout.addWidget(heading)
-                self.section_labels.append(heading)
-                previous = section
-            layout.addLayout(self._row(title, statement, positions))
-        layout.addStretch(1)
-        self.scroll_area.setWidget(body)
+        self.body.show_statements(statements, positions)
         previous_widget: QWidget = self.regenerate_button
         for chip in self.chips:  # chips come right after "Regenerate" in the Tab order
             QWidget.setTabOrder(previous_widget, chip)
             previous_widget = chip
 
-    def _row(self, title: str, statement: Statement, positions: Mapping[str, int]) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setContentsMargins(8, 0, 0, 0)
-        row.setSpacing(4)
-        text = clip(statement.text, STATEMENT_LIMIT, single_line=False)
-        label = plain_label(text, name=f"{title} statement", wrap=True, selectable=True)
-        label.setProperty("section", title)
-        row.addWidget(label, 1)
-        self.statement_labels.append(label)
-        cited = [c for c in dict.fromkeys(statement.cites) if c in positions]
-        for turn_id in cited[:MAX_CHIPS]:
-            row.addWidget(self._chip(turn_id, positions[turn_id]), 0, Qt.AlignmentFlag.AlignTop)
-        if len(cited) > MAX_CHIPS:
-            more = dim(plain_label(f"+{len(cited) - MAX_CHIPS}", name="More citations"))
-            row.addWidget(more, 0, Qt.AlignmentFlag.AlignTop)
-        return row
+    @property
+    def section_labels(self) -> list[QLabel]:
+        return self.body.section_labels
 
-    def _chip(self, turn_id: str, position: int) -> QToolButton:
-        chip = QToolButton()
-        chip.setText(f"#{position}")
-        chip.setAccessibleName(f"Go to turn {position}")
-        chip.setCursor(Qt.CursorShape.PointingHandCursor)
-        chip.setAutoRaise(True)
-        chip.setStyleSheet(_CHIP)
-        chip.setProperty("turn_id", turn_id)
-        chip.clicked.connect(self._chip_clicked)
-        self.chips.append(chip)
-        return chip
+    @property
+    def statement_labels(self) -> list[QLabel]:
+        return self.body.statement_labels
 
-    def _chip_clicked(self) -> None:
-        chip = self.sender()
-        if isinstance(chip, QToolButton):
-            self.turn_requested.emit(str(chip.property("turn_id")))
+    @property
+    def chips(self) -> list[QToolButton]:
+        return self.body.chips

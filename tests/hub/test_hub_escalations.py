@@ -297,12 +297,13 @@ async def test_tokens_restricted_to_queues_see_and_claim_only_those(api):
     assert [i["escalation_id"] for i in narrowed.json()["items"]] == ["sell"]
     forbidden = await api.client.get("/v1/escalations?queue=billing", headers=api.auth(sales))
     assert forbidden.status_code == 403
+    # Another queue's escalation is answered like an unknown one: the token learns nothing.
     assert (
         await api.client.get("/v1/escalations/bill", headers=api.auth(sales))
-    ).status_code == 403
+    ).status_code == 404
     claim = await api.client.post("/v1/escalations/bill/claim", headers=api.auth(sales))
-    assert claim.status_code == 403
-    assert error_of(claim)["code"] == "forbidden"
+    assert claim.status_code == 404
+    assert error_of(claim)["code"] == "not_found"
 
 
 @pytest.mark.parametrize(

@@ -63,3 +63,24 @@ async def test_without_a_prefetch_the_tail_still_reads_the_commit(storage):
         found = await tail.after(event_id - 1, None, 10, 100)
         assert found is not None
         assert [event.id for event in found[0]] == [event_id]
+
+
+async def test_a_prefetch_covers_its_commit_but_not_one_left_unread_before(storage):
+    tail = LiveTail(storage)
+    tail.start_at(0)
+    first = accept(storage, "esc-1")
+    tail.add(tail.prefetch())
+    tail.committed(covered=True)  # read after that commit: nothing left to read
+    assert tail.up_to_date
+    second = accept(storage, "esc-2")
+    tail.committed()  # heard of, not read
+    assert not tail.up_to_date
+    found = await tail.after(first, None, 10, 100)  # so the tail reads the table
+    assert found is not None
+    assert [event.id for event in found[0]] == [second]
+    assert tail.up_to_date
+    accept(storage, "esc-3")
+    tail.committed()
+    tail.add(tail.prefetch())
+    tail.committed(covered=True)  # an earlier commit is still outstanding: no shortcut
+    assert not tail.up_to_date

@@ -152,3 +152,24 @@ async def test_ephemeral_events_and_shutdown_come_through_the_stream(storage):
 def asyncio_task(stream) -> asyncio.Future:
     """The stream's next item, awaited in the background."""
     return asyncio.ensure_future(anext(stream))
+
+
+async def test_a_commit_that_finds_the_wake_up_scheduled_still_reaches_live_streams(storage):
+    """The wake-up carries rows read before the second commit: the fan-out must read
+    the table once more, not wait for the next commit or the heartbeat."""
+    broker = EventBroker()
+    transport = Transport()
+    stream = await live_stream(storage, broker, transport)
+    pending = asyncio_task(stream)
+    try:
+        await until_live(broker, 1)
+        first = accept(storage, "esc-1")
+        broker.notify()  # prefetches esc-1 and schedules the loop's wake-up (not run yet)
+        second = accept(storage, "esc-2")
+        broker.notify()  # finds that wake-up scheduled
+        await transport.until(lambda: transport.ids() == [first, second])
+        assert not pending.done()  # written by the fan-out, not the stream's own loop
+    finally:
+        pending.cancel()
+        await asyncio.gather(pending, return_exceptions=True)
+        await stream.aclose()

@@ -10,7 +10,7 @@ import pytest
 from support.hub import escalation_body, wait_for
 
 from cxsidebar.core import Escalation
-from cxsidebar.hub.group_commit import GroupCommit
+from cxsidebar.hub.group_commit import GroupCommit, each
 from cxsidebar.hub.storage import ConflictError, StorageError
 
 
@@ -72,7 +72,7 @@ def test_writes_that_queue_behind_a_transaction_share_the_next_one():
             raise StorageError("three is refused")
         return item * 10
 
-    group: GroupCommit[int, int] = GroupCommit(engine, apply)  # type: ignore[arg-type]
+    group: GroupCommit[int, int] = GroupCommit(engine, each(apply))  # type: ignore[arg-type]
     results: dict[int, object] = {}
 
     def submit(item: int) -> None:
@@ -100,6 +100,6 @@ def test_writes_that_queue_behind_a_transaction_share_the_next_one():
 def test_batches_are_capped(size):
     engine = _Engine()
     engine.release.set()
-    group: GroupCommit[int, int] = GroupCommit(engine, lambda tx, n: n, max_batch=size)  # type: ignore[arg-type]
+    group: GroupCommit[int, int] = GroupCommit(engine, each(lambda tx, n: n), max_batch=size)  # type: ignore[arg-type]
     assert [group.submit(n) for n in range(4)] == [0, 1, 2, 3]
     assert engine.transactions == 4

@@ -28,8 +28,22 @@ async def test_a_billing_token_sees_and_rates_only_billing(api):
     listed = (await api.client.get("/v1/escalations", headers=auth)).json()["items"]
     assert [item["escalation_id"] for item in listed] == ["esc-bill"]
     assert (await api.client.get("/v1/escalations?queue=vip", headers=auth)).status_code == 403
-    assert (await api.client.get("/v1/escalations/esc-vip", headers=auth)).status_code == 403
-    assert (await api.client.post("/v1/escalations/esc-vip/claim", headers=auth)).status_code == 403
+    # Another queue's escalation looks exactly like an unknown one: 404, the same answer.
+    for method, path in [
+        ("GET", "/v1/escalations/{}"),
+        ("POST", "/v1/escalations/{}/claim"),
+        ("GET", "/v1/escalations/{}/summaries"),
+        ("POST", "/v1/escalations/{}/summary"),
+    ]:
+        hidden = await api.client.request(method, path.format("esc-vip"), headers=auth)
+        unknown = await api.client.request(method, path.format("esc-none"), headers=auth)
+        assert hidden.status_code == unknown.status_code == 404, path
+        assert hidden.json() == {
+            "error": {**unknown.json()["error"], "message": "no escalation has the id 'esc-vip'"}
+        }
+    assert api.storage.escalation_queue("esc-vip") == "vip"  # and it was not claimed
+    vip = await api.client.get("/v1/escalations/esc-vip", headers=api.auth())
+    assert vip.json()["status"] == "open"
 
     batch = {"ratings": [rating("esc-vip"), rating("esc-bill"), rating("esc-none")]}
     answer = await api.client.post(

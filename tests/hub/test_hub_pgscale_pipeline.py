@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from cxsidebar.core import EventType
-from cxsidebar.hub.group_commit import GroupCommit, Pipelining
+from cxsidebar.hub.group_commit import GroupCommit, Pipelining, each
 from cxsidebar.hub.postgres import PostgresEngine, PostgresTx
 from cxsidebar.hub.sql_tx import SqlTx
 
@@ -49,7 +49,7 @@ def test_a_postgres_transaction_pipelines(engine: PostgresEngine) -> None:
 
 def test_batches_run_in_pipeline_mode_and_read_their_own_writes(engine: PostgresEngine) -> None:
     commit: GroupCommit[str, tuple[int, str, int]] = GroupCommit(
-        engine, add_and_read_back, pipelined=True
+        engine, each(add_and_read_back), pipelined=True
     )
     items = [f"esc-{n}" for n in range(30)]
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -63,13 +63,13 @@ def test_batches_run_in_pipeline_mode_and_read_their_own_writes(engine: Postgres
 
 
 def test_without_pipelined_the_batch_waits_for_each_statement(engine: PostgresEngine) -> None:
-    commit: GroupCommit[str, tuple[int, str, int]] = GroupCommit(engine, add_and_read_back)
+    commit: GroupCommit[str, tuple[int, str, int]] = GroupCommit(engine, each(add_and_read_back))
     assert commit.submit("plain")[2] == 0
 
 
 def test_a_failed_statement_fails_its_whole_batch_only(engine: PostgresEngine) -> None:
     commit: GroupCommit[str, tuple[int, str, int]] = GroupCommit(
-        engine, add_and_read_back, pipelined=True
+        engine, each(add_and_read_back), pipelined=True
     )
     items = [f"esc-{n}" for n in range(20)] + ["fail-1"]
 

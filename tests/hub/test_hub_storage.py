@@ -114,12 +114,12 @@ def test_sources_have_unique_names_and_fresh_secrets(storage):
 
 
 def test_the_escalation_its_delivery_and_its_event_commit_together(storage, monkeypatch):
-    import cxsidebar.hub.sql_storage as shared
+    import cxsidebar.hub.sql_intake as shared
 
     def fail(*args, **kwargs):
         raise OSError("disk I/O error")  # after the escalation and its event were written
 
-    monkeypatch.setattr(shared, "record_delivery", fail)
+    monkeypatch.setattr(shared, "record_deliveries", fail)
     with pytest.raises(OSError, match="disk I/O"):
         storage.accept_escalation(escalation(), "msg-1")
     monkeypatch.undo()

@@ -70,11 +70,18 @@ def server_user() -> pwd.struct_passwd | None:
 
 
 class PostgresServer:
-    """A server in its own directory; `start()`, `create_database()`, `stop()`."""
+    """A server in its own directory; `start()`, `create_database()`, `stop()`.
 
-    def __init__(self, bin_dir: Path, user: pwd.struct_passwd | None) -> None:
+    `durable`: fsync, synchronous commit and full page writes on, as in production
+    (benchmarks); the tests' default is off, as their data is thrown away.
+    """
+
+    def __init__(
+        self, bin_dir: Path, user: pwd.struct_passwd | None, *, durable: bool = False
+    ) -> None:
         self.bin_dir = bin_dir
         self.user = user
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="cxsidebar-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root / "sockets"
@@ -117,11 +124,12 @@ class PostgresServer:
             self.bin_dir / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
             "-E", "UTF8", "--no-sync", "--no-instructions",
         )  # fmt: skip
-        # Durability off: a test server's data is thrown away anyway.
+        # Durability off unless asked for: a test server's data is thrown away anyway.
+        durability = "on" if self.durable else "off"
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
+            f"-c fsync={durability} -c synchronous_commit={durability} "
+            f"-c full_page_writes={durability} -c max_connections=200"
         )
         self._run(
             self.bin_dir / "pg_ctl", "-D", self.data, "-l", self.log_path,
@@ -137,6 +145,13 @@ class PostgresServer:
         with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
             yield conn
 
+    def postmaster_pid(self) -> int | None:
+        """The server's main process (its children are the backends and helpers)."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def stop(self) -> None:
         try:
             if self._started:
@@ -148,9 +163,12 @@ class PostgresServer:
 class Databases:
     """Fresh databases on one server, each dropped when its test ends."""
 
-    def __init__(self, admin_url: str, template: str | None) -> None:
+    def __init__(
+        self, admin_url: str, template: str | None, server: PostgresServer | None = None
+    ) -> None:
         self.admin_url = admin_url
         self.template = template
+        self.server = server  # None: a server given by URL, not started here
         self._names = (f"cxsidebar_test_{os.getpid()}_{n}" for n in itertools.count())
 
     def url_of(self, name: str) -> str:
@@ -171,16 +189,17 @@ class Databases:
 
 
 @contextmanager
-def postgres_databases() -> Iterator[Databases]:
-    """Databases on `CXSIDEBAR_TEST_PG_URL`, or on a server started (and stopped) here."""
+def postgres_databases(*, durable: bool = False) -> Iterator[Databases]:
+    """Databases on `CXSIDEBAR_TEST_PG_URL`, or on a server started (and stopped) here;
+    `durable`: that server commits with fsync (`PostgresServer`)."""
     given = os.environ.get(URL_VARIABLE)
     if given:
         yield Databases(given, None)
         return
-    server = PostgresServer(find_bin_dir(), server_user())
+    server = PostgresServer(find_bin_dir(), server_user(), durable=durable)
     try:
         server.start()
-        yield Databases(server.admin_url, TEMPLATE)
+        yield Databases(server.admin_url, TEMPLATE, server)
     finally:
         server.stop()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QToolButton
 
 from cxsidebar.core import Statement, SummaryProvenance, SummaryState
 from cxsidebar.ui.context_view import TAB_SUMMARY, TAB_TRANSCRIPT
@@ -169,16 +169,41 @@ def test_no_summary_yet(window, qtbot, samples):
     assert pane.statement_labels == []
 
 
-def test_the_same_summary_again_keeps_its_widgets(window, qtbot, samples):
+def test_the_same_summary_again_keeps_its_widgets(window, qtbot, samples, monkeypatch):
     pane = open_with(window, samples, samples.structured_summary())
     first = list(pane.chips)
+    fills: list[int] = []
+    fill = pane.body.show_statements
+    monkeypatch.setattr(pane.body, "show_statements", lambda *args: (fills.append(1), fill(*args)))
     window.show_context(
         samples.context(samples.escalation(turns=5), summary=samples.structured_summary())
     )  # a live turn arrived: same summary, same cited positions
+    assert fills == []  # not filled again
     assert pane.chips == first
     window.show_context(samples.context(summary=samples.structured_summary(version=3)))
-    assert pane.chips != first
+    assert fills == [1]
+    assert pane.chips == first  # a new version reuses the widgets of the last one
     assert pane.meta_label.text().startswith("v3")
+
+
+def test_a_shorter_summary_hides_the_rows_it_does_not_need(window, qtbot, samples):
+    pane = open_with(window, samples, samples.structured_summary())
+    assert len(pane.statement_labels) == 10
+    short = samples.structured_summary(
+        wants=[], bot_tried=[], facts=[], sentiment=None, next_step=None, version=3
+    )
+    window.show_context(samples.context(summary=short))
+    assert pane.shown_statements() == [("Issue", "Charged twice for the March invoice.")]
+    assert [label.text() for label in pane.section_labels] == ["Issue"]
+    assert [chip.text() for chip in pane.chips] == ["#1"]
+    body = pane.body
+    visible = [w for w in body.findChildren(QLabel) if w.isVisibleTo(body) and w.text()]
+    assert sorted(label.text() for label in visible) == [
+        "Charged twice for the March invoice.",
+        "Issue",
+    ]
+    hidden_chips = [c for c in body.findChildren(QToolButton) if not c.isVisibleTo(body)]
+    assert len(hidden_chips) == len(body.findChildren(QToolButton)) - 1
 
 
 def test_regenerate_emits_and_waits_for_the_next_context(window, qtbot, samples):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxsidebar.core import (
@@ -13,12 +13,14 @@ from cxsidebar.core import (
     EscalationContext,
     EscalationStatus,
 )
-from cxsidebar.hub.auth import Agent, StorageDep, check_queue, visible_queues
+from cxsidebar.hub.auth import Agent, StorageDep, visible_queues
 from cxsidebar.hub.errors import HubError, error_responses
 from cxsidebar.hub.intake import accept_signed
 from cxsidebar.hub.schemas import QueueList
-from cxsidebar.hub.storage import AlreadyClaimedError, UnknownEscalationError
-from cxsidebar.hub.summary_jobs import summarise_later
+from cxsidebar.hub.scoping import check_visible
+from cxsidebar.hub.sql_rating_list import versioned
+from cxsidebar.hub.storage import AlreadyClaimedError, HubStorage, UnknownEscalationError
+from cxsidebar.hub.summary_jobs import context_viewed, summarise_later
 
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
 
@@ -83,15 +85,31 @@ def list_escalations(
 @router.get(
     "/{escalation_id}",
     summary="Everything an agent sees for one escalation",
+    response_model=EscalationContext,
     responses=error_responses(401, 403, 404, 422),
 )
-def get_escalation(escalation_id: str, agent: Agent, storage: StorageDep) -> EscalationContext:
+def get_escalation(
+    escalation_id: str,
+    agent: Agent,
+    storage: StorageDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> Response:
     context = storage.get_context(escalation_id)
-    if context is None:
-        raise HubError(404, f"no escalation has the id {escalation_id!r}")
-    check_queue(agent, context.escalation.queue)
-    # Versioned and snapshotted, so a rating can name what it judged (reports drill down).
-    return storage.record_context(context)
+    check_visible(agent, escalation_id, context.escalation.queue if context else None)
+    assert context is not None  # an unknown escalation is a 404, like a hidden one
+    # Versioned, so a rating can name what it judged (reports drill down); the snapshot
+    # of that version is written after the answer went out (`after_view`).
+    served = versioned(context)
+    background.add_task(after_view, request.app, storage, served)
+    # Serialised once, by its own model: FastAPI would dump, validate and dump it again.
+    return Response(served.model_dump_json(), media_type="application/json")
+
+
+async def after_view(app: FastAPI, storage: HubStorage, served: EscalationContext) -> None:
+    """A sidebar has the context: a held summary may start, and the snapshot is stored."""
+    context_viewed(app, served.escalation.id)
+    await run_in_threadpool(storage.record_context, served)
 
 
 @router.post(
@@ -100,10 +118,7 @@ def get_escalation(escalation_id: str, agent: Agent, storage: StorageDep) -> Esc
     responses=error_responses(401, 403, 404, 409, 422),
 )
 def claim_escalation(escalation_id: str, agent: Agent, storage: StorageDep) -> ClaimInfo:
-    queue = storage.escalation_queue(escalation_id)
-    if queue is None:
-        raise HubError(404, f"no escalation has the id {escalation_id!r}")
-    check_queue(agent, queue)
+    check_visible(agent, escalation_id, storage.escalation_queue(escalation_id))
     try:
         return storage.claim(escalation_id, agent.name)
     except UnknownEscalationError as error:

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from cxsidebar.core import Summary
-from cxsidebar.hub.auth import Agent, StorageDep, check_queue
+from cxsidebar.hub.auth import Agent, StorageDep
 from cxsidebar.hub.errors import HubError, error_responses
+from cxsidebar.hub.scoping import check_visible
 from cxsidebar.hub.storage import HubStorage
 from cxsidebar.hub.summary_jobs import SummaryJobs
 
@@ -26,10 +27,7 @@ class SummaryVersions(BaseModel):
 
 
 def _visible(storage: HubStorage, agent: Agent, escalation_id: str) -> None:
-    queue = storage.escalation_queue(escalation_id)
-    if queue is None:
-        raise HubError(404, f"no escalation has the id {escalation_id!r}")
-    check_queue(agent, queue)
+    check_visible(agent, escalation_id, storage.escalation_queue(escalation_id))
 
 
 @router.post(
