@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QGuiApplication
+
 from cxsidebar.settings import DEFAULT_ORIGIN, Settings, default_data_dir
 
 if TYPE_CHECKING:
@@ -24,6 +27,11 @@ log = logging.getLogger("cxsidebar")
 STATE_FILE = "window.json"
 MAX_BYTES = 64 * 1024  # far more than a window's state; anything bigger is not ours
 POP_MODES = ("pop", "notify", "accept")
+# A first start, with nothing remembered: a sidebar along the right edge of the screen
+# (the narrow layout: the queue above the context), not a big window in the middle.
+SIDEBAR_WIDTH = 460
+SIDEBAR_HEIGHT = 860
+TITLE_BAR_ALLOWANCE = 40  # the window manager's frame above the window, roughly
 
 
 def state_file() -> Path:
@@ -55,8 +63,30 @@ def save_state(path: Path, state: Mapping[str, object]) -> None:
         log.warning("cannot remember the window state in %s: %s", path, exc)
 
 
+def sidebar_geometry(available: QRect, minimum: tuple[int, int] = (0, 0)) -> QRect:
+    """Where a first start puts the window: at the right edge of `available`, at its top."""
+    width = max(minimum[0], min(SIDEBAR_WIDTH, available.width()))
+    height = max(minimum[1], min(SIDEBAR_HEIGHT, available.height() - TITLE_BAR_ALLOWANCE))
+    return QRect(available.x() + available.width() - width, available.y(), width, height)
+
+
+def dock_right(window: MainWindow) -> None:
+    """Size and place `window` as a sidebar on its screen (before it is shown)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return  # no screen at all: Qt's own placement
+    minimum = window.minimumSize()
+    place = sidebar_geometry(screen.availableGeometry(), (minimum.width(), minimum.height()))
+    window.resize(place.size())
+    window.move(place.topLeft())
+
+
 def restore_window(window: MainWindow, settings: Settings, state: Mapping[str, object]) -> None:
-    """Put back what `window_state` gave, except what the settings configure."""
+    """Put back what `window_state` gave, except what the settings configure.
+
+    The window first docks at the right edge of the screen; remembered geometry wins.
+    """
+    dock_right(window)
     remembered = dict(state)
     pop = remembered.pop("pop_mode", None)
     if settings.origin("color_scheme") != DEFAULT_ORIGIN:

@@ -29,10 +29,14 @@ import sys
 import threading
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
 from cxsidebar.app import run_sidebar
 from cxsidebar.demo.bot import ScriptedBot
 from cxsidebar.demo.runner import start_demo_hub
 from cxsidebar.settings import Settings
+from cxsidebar.ui import MainWindow
 
 directory, scheme, interval = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 demo = start_demo_hub(directory, fresh=True)
@@ -45,6 +49,16 @@ settings = Settings(
     db_path=directory / "sidebar.sqlite3",
     color_scheme=scheme,
 )
+app = QApplication(sys.argv[:1])
+
+
+def wide() -> None:  # the pictures show the wide layout at the top left (a first start docks)
+    for widget in app.topLevelWidgets():
+        if isinstance(widget, MainWindow):
+            widget.setGeometry(0, 0, 1100, 800)
+
+
+QTimer.singleShot(0, wide)  # once the window shows
 try:
     sys.exit(run_sidebar(settings))
 finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAccessible, QCloseEvent, QIcon, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -93,10 +93,12 @@ class Toast(QFrame):
         self.timer.timeout.connect(self.close)
 
     def show_near(self, window: QWidget) -> None:
+        """Bottom right of the screen, or left of the sidebar when it is docked there."""
         self.adjustSize()
         screen = window.screen().availableGeometry() if window.screen() else None
         if screen is not None:
-            self.move(screen.right() - self.width() - 16, screen.bottom() - self.height() - 16)
+            shown = window.frameGeometry() if window.isVisible() else None
+            self.move(toast_position(screen, shown, self.size()))
         self.show()
         self.timer.start()
 
@@ -186,3 +188,18 @@ class DesktopNotifier(QObject):
             self._tray.messageClicked.connect(self.accepted)
             self._tray.show()
         return self._tray
+
+
+def toast_position(screen: QRect, window: QRect | None, size: QSize, margin: int = 16) -> QPoint:
+    """Where the toast goes: the screen's bottom-right corner unless the window is there.
+
+    A sidebar docked at the right edge would lose its rating form under the toast;
+    then the toast sits just left of the window, when the screen has room for it.
+    """
+    corner = QPoint(
+        screen.right() - size.width() - margin, screen.bottom() - size.height() - margin
+    )
+    if window is None or not window.intersects(QRect(corner, size)):
+        return corner
+    left = window.left() - size.width() - margin
+    return QPoint(left, corner.y()) if left >= screen.left() else corner

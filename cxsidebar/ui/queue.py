@@ -66,6 +66,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+ROW_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+)
+
+
 class _Row:
     """One queue item with its display strings cleaned once, not on every paint."""
 
@@ -126,24 +131,11 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             state = f"claimed by {row.claimed_by}" if row.claimed_by else self.sla(row.item).text
             return f"{row.customer}, {row.channel}, {row.queue}, {row.reason}, {state}"
-        return {
-            ItemRole: row.item,
-            EscalationIdRole: row.item.escalation_id,
-            ChannelRole: row.channel,
-            QueueNameRole: row.queue,
-            TopReasonRole: row.reason,
-            CreatedAtRole: row.item.created_at,
-            ClaimedByRole: row.claimed_by,
-        }.get(role)
+        field = _FIELDS.get(role)  # (a paint asks for many roles the queue does not have)
+        return None if field is None else field(row)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def sla(self, item: QueueItem) -> SlaStatus:
         return sla_status(item.created_at, self._clock(), item.channel, self._targets)
@@ -297,3 +289,14 @@ class QueueView(QListView):
             self.accept_requested.emit(current.data(EscalationIdRole))
             return
         super().keyPressEvent(event)
+
+
+_FIELDS: dict[int, Callable[[_Row], object]] = {
+    ItemRole: lambda row: row.item,
+    EscalationIdRole: lambda row: row.item.escalation_id,
+    ChannelRole: lambda row: row.channel,
+    QueueNameRole: lambda row: row.queue,
+    TopReasonRole: lambda row: row.reason,
+    CreatedAtRole: lambda row: row.item.created_at,
+    ClaimedByRole: lambda row: row.claimed_by,
+}

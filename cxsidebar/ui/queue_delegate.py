@@ -5,6 +5,8 @@ The item roles the queue model answers live here, next to the painting that read
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
@@ -44,6 +46,22 @@ def sla_colour(level: SlaLevel, palette: QPalette) -> QColor | None:
     return QColor("#f28b82" if dark else "#c5221f")
 
 
+@dataclass(frozen=True)
+class _Fonts:
+    """The row's fonts and their metrics, made once per view font rather than per paint."""
+
+    font: QFont
+    bold: QFont
+    metrics: QFontMetrics
+    bold_metrics: QFontMetrics
+
+    @classmethod
+    def of(cls, font: QFont) -> _Fonts:
+        bold = QFont(font)
+        bold.setBold(True)
+        return cls(QFont(font), bold, QFontMetrics(font), QFontMetrics(bold))
+
+
 class QueueDelegate(QStyledItemDelegate):
     """Two lines per escalation: customer and SLA countdown; channel · queue · top reason.
 
@@ -59,6 +77,12 @@ class QueueDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.accept_shown = False  # "Accept" on open rows: the "pop when I accept" mode
+        self._fonts = _Fonts.of(QFont())
+
+    def _fonts_for(self, font: QFont) -> _Fonts:
+        if font != self._fonts.font:
+            self._fonts = _Fonts.of(font)
+        return self._fonts
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         metrics = QFontMetrics(option.font)
@@ -87,9 +111,9 @@ class QueueDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
+        # No initStyleOption: it asks the model for a dozen roles (font, colours, icon,
+        # check state…) the queue has none of; the panel needs the view's state only.
         opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
         style = opt.widget.style() if opt.widget else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
@@ -100,8 +124,9 @@ class QueueDelegate(QStyledItemDelegate):
         rect: QRect = opt.rect.adjusted(
             self.PADDING * 2, self.PADDING, -self.PADDING * 2, -self.PADDING
         )
-        font = QFont(opt.font)
-        metrics = QFontMetrics(font)
+        fonts = self._fonts_for(opt.font)
+        font, bold = fonts.font, fonts.bold
+        metrics, bold_metrics = fonts.metrics, fonts.bold_metrics
         line = metrics.height()
 
         claimed_by = index.data(ClaimedByRole)
@@ -112,14 +137,12 @@ class QueueDelegate(QStyledItemDelegate):
             painter.fillRect(
                 QRect(opt.rect.left(), opt.rect.top(), self.STRIPE, opt.rect.height()), urgent
             )
-        bold = QFont(font)
-        bold.setBold(True)
-        right_width = QFontMetrics(bold).horizontalAdvance(right) + self.PADDING
+        right_width = bold_metrics.horizontalAdvance(right) + self.PADDING
 
         painter.setPen(palette.color(text_role))
         painter.setFont(bold)
         name_rect = QRect(rect.left(), rect.top(), rect.width() - right_width, line)
-        name = QFontMetrics(bold).elidedText(
+        name = bold_metrics.elidedText(
             index.data(CustomerRole), Qt.TextElideMode.ElideRight, name_rect.width()
         )
         painter.drawText(

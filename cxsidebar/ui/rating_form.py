@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from cxsidebar.core import Outcome, Problem, Repeated
 
+from .flow import FlowLayout
 from .text import plain_label
 
 E = TypeVar("E", bound=StrEnum)
@@ -108,12 +109,12 @@ class RatingControls:
         self.repeat_box = QCheckBox("I had to ask the customer to &repeat:", form)
         self.repeat_box.setAccessibleName("I had to ask the customer to repeat something")
         self.repeated_boxes = self._checks(REPEATED_LABELS, "Had to ask again for")
-        self.repeated_row = self._row([self.repeat_box, *self.repeated_boxes.values()])
+        self.repeated_row = self._flow([self.repeat_box, *self.repeated_boxes.values()])
 
         problems_label = plain_label("Pro&blems:", form)
         self.problem_boxes = self._checks(PROBLEM_LABELS, "Problem with the context")
         problems_label.setBuddy(next(iter(self.problem_boxes.values())))
-        self.problems_row = self._row([problems_label, *self.problem_boxes.values()])
+        self.problems_row = self._flow([problems_label, *self.problem_boxes.values()])
 
         outcome_label = plain_label("&Outcome:", form)
         self.outcome_box = QComboBox(form)
@@ -145,6 +146,13 @@ class RatingControls:
             box.setAccessibleName(f"{name}: {text}")
             boxes[value] = box
         return boxes
+
+    def _flow(self, widgets: list[QWidget]) -> FlowLayout:
+        """A row of check boxes that wraps in a narrow sidebar instead of clipping."""
+        row = FlowLayout()
+        for widget in widgets:
+            row.addWidget(widget)
+        return row
 
     def _row(self, widgets: list[QWidget]) -> QHBoxLayout:
         row = QHBoxLayout()

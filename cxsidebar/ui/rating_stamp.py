@@ -5,6 +5,11 @@ notes the time of the first paint after it (the pop); the first key press,
 click or wheel turn inside the window after that is the agent's first action
 (claim, scroll, find, rate…). `stamp(rating)` fills in `first_action_ms`,
 `rate_ms`, `context_version` and `summary_version` from those notes.
+
+Until the pop is painted only the window's own events are watched (every paint
+of the window starts with an update request to it); an application-wide filter,
+which sees every event of the app, is on only from the pop's paint until the
+first action, and never while the next pop is being painted.
 """
 
 from __future__ import annotations
@@ -47,7 +52,9 @@ class RatingStamp(QObject):
         self._clock = clock
         self._seen: dict[str, _Seen] = {}
         self._current: str | None = None
-        self._watching = False  # the app-wide filter is on only while a first action is due
+        # What the filter is on: the window until the pop is painted, then the app until
+        # the first action, then nothing.
+        self._watching: QObject | None = None
 
     def shown(self, context: EscalationContext) -> None:
         """The window shows this context now (a first show, or a refresh of it)."""
@@ -59,7 +66,7 @@ class RatingStamp(QObject):
         else:  # a refresh (e.g. a new summary): what the agent judges now; the pop stays
             seen.context_version, seen.summary_version = context.context_version, summary
         self._current = escalation_id
-        self._watch(self._seen[escalation_id].first_action_at is None)
+        self._follow(self._seen[escalation_id])
 
     def stamp(self, rating: Rating) -> Rating:
         """The rating with its timings and the versions of what was shown."""
@@ -87,22 +94,31 @@ class RatingStamp(QObject):
         if seen is None or seen.first_action_at is not None:
             return False
         kind = event.type()
-        if kind == QEvent.Type.Paint and not seen.painted and self._inside(watched):
-            seen.painted, seen.shown_at = True, self._clock()
+        if not seen.painted:
+            if kind == QEvent.Type.UpdateRequest and self._window.isVisible():
+                seen.painted, seen.shown_at = True, self._clock()
+                self._follow(seen)
         elif kind in _ACTIONS and self._inside(watched):
             seen.first_action_at = self._clock()
-            self._watch(False)
+            self._follow(seen)
         return False
 
-    def _watch(self, on: bool) -> None:
-        app = QApplication.instance()
-        if app is None or on == self._watching:
-            return
-        if on:
-            app.installEventFilter(self)
+    def _follow(self, seen: _Seen) -> None:
+        if seen.first_action_at is not None:
+            self._watch(None)
+        elif not seen.painted:
+            self._watch(self._window)
         else:
-            app.removeEventFilter(self)
-        self._watching = on
+            self._watch(QApplication.instance())
+
+    def _watch(self, target: QObject | None) -> None:
+        if target is self._watching:
+            return
+        if self._watching is not None:
+            self._watching.removeEventFilter(self)
+        if target is not None:
+            target.installEventFilter(self)
+        self._watching = target
 
     def _inside(self, watched: QObject) -> bool:
         if not isinstance(watched, QWidget):
@@ -110,7 +126,7 @@ class RatingStamp(QObject):
         return watched is self._window or self._window.isAncestorOf(watched)
 
     def close(self) -> None:
-        self._watch(False)
+        self._watch(None)
 
 
 def _ms(seconds: float) -> int:

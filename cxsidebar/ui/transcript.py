@@ -22,6 +22,7 @@ from .transcript_delegate import (
     SPEAKER_NAMES,
     Index,
     MarksRole,
+    MeasureRole,
     MetaRole,
     SpeakerRole,
     TextRole,
@@ -32,6 +33,7 @@ from .transcript_delegate import (
 
 __all__ = [
     "MarksRole",
+    "MeasureRole",
     "MetaRole",
     "SpeakerRole",
     "TextRole",
@@ -43,6 +45,9 @@ __all__ = [
     "sentiment_word",
 ]
 
+ROW_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+)
 DISPLAY_LIMIT = 20_000  # characters of one turn drawn in the list; copying gives them all
 
 
@@ -132,16 +137,12 @@ class TranscriptModel(QAbstractListModel):
             return row.meta
         if role == MarksRole:
             return self._marks.get(row.turn.id, "")
+        if role == MeasureRole:
+            return row.text, bool(row.meta) or row.turn.id in self._marks
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # -- changes -------------------------------------------------------------------------
 
@@ -247,7 +248,8 @@ class TranscriptView(QListView):
 
     Rows are laid out in batches and their heights cached per width, so a
     10,000-turn transcript never freezes the window; while the agent is at the
-    bottom the view follows the newest turn.
+    bottom the view follows the newest turn, and a new transcript's bottom rows
+    are measured before the rest (see `transcript_delegate`).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -314,11 +316,18 @@ class TranscriptView(QListView):
         return index.row() if index.isValid() else -1
 
     def setModel(self, model: Any) -> None:
+        self._delegate.forget()  # heights and estimates belong to the rows of the old model
         super().setModel(model)
         if model is not None:
-            model.modelReset.connect(self._delegate.forget)
+            model.modelReset.connect(self._model_reset)
             model.rowsRemoved.connect(self._delegate.forget)
             model.dataChanged.connect(self._row_changed)
+
+    def _model_reset(self) -> None:
+        if self._follow:  # the newest turns are painted first: measure them first
+            self._delegate.measure_tail_first(self.viewport().height())
+        else:
+            self._delegate.forget()
 
     def _row_changed(self, top: Index, bottom: Index, roles: list[int] | None = None) -> None:
         if top.row() == bottom.row():  # a mark came or went: the row may grow a line

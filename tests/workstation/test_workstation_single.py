@@ -26,7 +26,7 @@ def test_second_launch_raises_the_first(qtbot, name):
         first.release()
 
 
-def test_after_release_the_next_launch_owns_the_session(name):
+def test_after_release_the_next_launch_owns_the_session(qapp, name):
     first = SingleInstance(name)
     assert first.claim()
     first.release()
@@ -36,7 +36,7 @@ def test_after_release_the_next_launch_owns_the_session(name):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Unix-domain socket files")
-def test_a_stale_socket_from_a_killed_instance_is_replaced(name):
+def test_a_stale_socket_from_a_killed_instance_is_replaced(qapp, name):
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     stale.bind(name)  # a socket file nobody listens on, as after SIGKILL
     stale.close()
