@@ -7,6 +7,7 @@ summary_speed, summary_eval, fanout, ratings, ...) with its own arguments;
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 
@@ -47,5 +48,11 @@ def main(argv: list[str]) -> int:
     return failed
 
 
+def _exit_on_term(signum: int, _frame: object) -> None:
+    """SIGTERM (e.g. from `timeout`) unwinds like Ctrl+C: the hubs and servers started stop too."""
+    sys.exit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_term)
     sys.exit(main(sys.argv[1:]))
