@@ -1,8 +1,8 @@
 """The composition root: wires the store, the client and the UI together.
 
 Nothing else knows about all three. The network worker (client/) runs on its
-own thread and reports through a `WorkerListener`; `_Bridge` turns those calls
-into queued Qt signals so every widget is touched on the GUI thread only.
+own thread and reports through a `WorkerListener`; `bridge.WorkerBridge` turns
+those calls into queued Qt signals so every widget is touched on the GUI thread only.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ import functools
 import logging
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtCore import QObject, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 # Start-up time: only what the window needs is imported here. The network layer
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 # GUI thread (cxsidebar.boot) or when their command runs.
 from cxsidebar import __version__
 from cxsidebar.boot import Boot, FirstPaint, make_worker
+from cxsidebar.bridge import WorkerBridge
 from cxsidebar.core import (
     ClaimInfo,
     ConnectionState,
@@ -36,7 +36,6 @@ from cxsidebar.core import (
     Identity,
     QueueItem,
     Rating,
-    SummaryProgress,
     SyncState,
 )
 from cxsidebar.settings import Settings, SettingsError, default_log_dir, load_settings, schema
@@ -61,63 +60,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("cxsidebar")
 
 
-class _Bridge(QObject):
-    """The worker's listener: called on the worker thread, re-emitted as Qt signals."""
-
-    connection = Signal(object, str)
-    identity = Signal(object)
-    snapshot = Signal(object)
-    hub_event = Signal(object)  # not `event`: that would hide QObject.event()
-    context = Signal(object)
-    context_failed = Signal(str, str)
-    claimed = Signal(object)
-    claim_failed = Signal(str, str)
-    rating_saved = Signal(object)
-    rating_save_failed = Signal(object, str)
-    sync = Signal(object)
-    summary_regenerate_failed = Signal(str, str)
-    summary_progress = Signal(object)
-
-    def on_connection(self, state: ConnectionState, detail: str) -> None:
-        self.connection.emit(state, detail)
-
-    def on_identity(self, identity: Identity) -> None:
-        self.identity.emit(identity)
-
-    def on_snapshot(self, items: list[QueueItem]) -> None:
-        self.snapshot.emit(items)
-
-    def on_event(self, event: HubEvent) -> None:
-        self.hub_event.emit(event)
-
-    def on_context(self, context: EscalationContext) -> None:
-        self.context.emit(context)
-
-    def on_context_failed(self, escalation_id: str, message: str) -> None:
-        self.context_failed.emit(escalation_id, message)
-
-    def on_claimed(self, info: ClaimInfo) -> None:
-        self.claimed.emit(info)
-
-    def on_claim_failed(self, escalation_id: str, message: str) -> None:
-        self.claim_failed.emit(escalation_id, message)
-
-    def on_rating_saved(self, rating_id: uuid.UUID) -> None:
-        self.rating_saved.emit(rating_id)
-
-    def on_rating_save_failed(self, rating_id: uuid.UUID, message: str) -> None:
-        self.rating_save_failed.emit(rating_id, message)
-
-    def on_sync(self, state: SyncState) -> None:
-        self.sync.emit(state)
-
-    def on_summary_regenerate_failed(self, escalation_id: str, message: str) -> None:
-        self.summary_regenerate_failed.emit(escalation_id, message)
-
-    def on_summary_progress(self, progress: SummaryProgress) -> None:
-        self.summary_progress.emit(progress)
-
-
 class Sidebar(QObject):
     """One running sidebar: its window, its network worker and the wiring between them."""
 
@@ -133,7 +75,7 @@ class Sidebar(QObject):
         """`worker`: a made one (tests); else `worker_factory(token)` or the real one."""
         super().__init__()
         self.settings = settings
-        self.bridge = _Bridge()
+        self.bridge = WorkerBridge()
         self.window = window or MainWindow()
         self.window.set_pop_mode(settings.pop)
         self.window.set_color_scheme(settings.color_scheme)

@@ -125,7 +125,7 @@ def make_worker(
         from cxsidebar.netconfig import http_options
 
     return NetworkWorker(
-        listener,  # type: ignore[arg-type]  # a _Bridge: every WorkerListener method
+        listener,  # type: ignore[arg-type]  # a WorkerBridge: every WorkerListener method
         hub_url=settings.hub_url,
         token=settings.token,
         store=settings.db_path,
