@@ -327,26 +327,12 @@ def fanout(hubs: list[Hub], subscribers: int, events: int, rate: float) -> Fanou
 
 
 def fresh_postgres(stack: ExitStack) -> Callable[[], str] | None:
-    """Makes fresh PostgreSQL databases, on a server started the way the tests start one
-    (tests/support/postgres.py); None when that is not possible. CXSIDEBAR_BENCH_PG_URL
-    names one empty database to use instead (for one run only)."""
-    if os.environ.get("CXSIDEBAR_BENCH_PG_URL"):
-        url = os.environ["CXSIDEBAR_BENCH_PG_URL"]
-        return lambda: url
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    try:
-        from support.postgres import (  # type: ignore[import-not-found]
-            PostgresUnavailable,
-            postgres_databases,
-        )
-    except ImportError:
-        return None
-    try:
-        databases = stack.enter_context(postgres_databases())
-    except PostgresUnavailable as error:
-        print(f"(no PostgreSQL: {error})")
-        return None
-    return lambda: str(stack.enter_context(databases.fresh()))
+    """Fresh PostgreSQL databases on a throwaway server started the way the tests start
+    one (fsync off), or CXSIDEBAR_BENCH_PG_URL's; None when that is not possible."""
+    from benchmarks import intake_load  # it builds on this module's hub
+
+    server = intake_load.start_postgres(stack, "fast")
+    return None if server is None else server.fresh
 
 
 def main(argv: list[str]) -> int:

@@ -8,9 +8,9 @@ several workers each runs it; the purge is idempotent.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 
+from cxsidebar.hub.maintenance import PeriodicJob
 from cxsidebar.hub.sql_ops import PurgeReport
 from cxsidebar.hub.storage import HubStorage
 
@@ -27,32 +27,17 @@ def purge_older_than(storage: HubStorage, days: float) -> PurgeReport:
     return storage.purge_before(cutoff_for(days))
 
 
-class RetentionJob:
-    """Purge every `interval` seconds on a daemon thread until `close()`."""
+class RetentionJob(PeriodicJob):
+    """Purge at start, then every `interval` seconds on a daemon thread until `close()`."""
+
+    failure = "the retention purge failed"
+    run_at_start = True
 
     def __init__(self, storage: HubStorage, days: float, interval: float) -> None:
         cutoff_for(days)  # validates
+        super().__init__("retention", interval)
         self.storage = storage
         self.days = days
-        self.interval = interval
-        self.runs = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="retention", daemon=True)
 
-    def start(self) -> RetentionJob:
-        self._thread.start()
-        return self
-
-    def close(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                purge_older_than(self.storage, self.days)
-            except Exception:  # the next run tries again; the hub keeps serving
-                log.exception("the retention purge failed")
-            self.runs += 1
-            self._stop.wait(self.interval)
+    def run_once(self) -> None:
+        purge_older_than(self.storage, self.days)

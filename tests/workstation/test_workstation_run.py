@@ -5,25 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
-
-DEADLINE = 30.0  # seconds, for each wait below
-
-
-def wait_for_log(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
-    """Bounded: until `text` is in the log, the process died, or the deadline passed."""
-    end = time.monotonic() + DEADLINE
-    while time.monotonic() < end:
-        if log.is_file() and text in log.read_text(encoding="utf-8", errors="replace"):
-            return
-        if process.poll() is not None:
-            pytest.fail(f"the sidebar exited with {process.returncode} before logging {text!r}")
-        time.sleep(0.1)
-    pytest.fail(f"no {text!r} in {log} within {DEADLINE} s")
+from support.sidebar_log import DEADLINE, wait_for_log
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses XDG directories")

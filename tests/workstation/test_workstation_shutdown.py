@@ -8,31 +8,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
+from support.sidebar_log import DEADLINE, wait_for_log
 
 from cxsidebar.shutdown import QUIT_SIGNALS, quit_on_signals
 from cxsidebar.ui.window_state import STATE_VERSION
 
-DEADLINE = 30.0  # seconds, for each wait below
-
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and XDG dirs")
-
-
-def wait_for_log(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
-    """Bounded: until `text` is in the log, the process died, or the deadline passed."""
-    end = time.monotonic() + DEADLINE
-    while time.monotonic() < end:
-        if log.is_file() and text in log.read_text(encoding="utf-8", errors="replace"):
-            return
-        if process.poll() is not None:
-            pytest.fail(f"the sidebar exited with {process.returncode} before logging {text!r}")
-        time.sleep(0.1)
-    pytest.fail(f"no {text!r} in {log} within {DEADLINE} s")
 
 
 @posix_only
