@@ -15,6 +15,7 @@ from benchmarks import (
     fanout,
     intake_load,
     ratings,
+    report_matrix,
     reports,
     review_ui,
     screen_pop,
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "fanout": fanout.main,
     "intake": intake_load.main,
     "reports": reports.main,
+    "report-matrix": report_matrix.main,
     "ratings": ratings.main,
     "review_ui": review_ui.main,
 }

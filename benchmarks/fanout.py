@@ -1,7 +1,7 @@
 """Fan-out and intake of a real hub on loopback, against nginx + nchan's published figures.
 
 `python -m benchmarks fanout [--subscribers 1000,5000] [--events 20] [--rate 10]
-[--workers N] [--intake 2000] [--intake-workers 1,2] [--clients 16]
+[--workers N] [--intake 4000] [--intake-workers 1,2] [--clients 16,64]
 [--pg-server durable|fast|durable,fast] [--no-postgres]` (`--subscribers ""` runs the
 intake only, like `python -m benchmarks intake`)
 

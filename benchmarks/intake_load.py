@@ -67,6 +67,7 @@ SERVER_KINDS = ("durable", "fast")
 class IntakeResult:
     label: str
     processes: int
+    clients: int
     accepted: int
     per_second: float
     p50_ms: float
@@ -80,7 +81,8 @@ class IntakeResult:
     def line(self) -> str:
         db = f", PostgreSQL server {self.db_cpu_us:.0f} µs" if self.db_cpu_us else ""
         return (
-            f"intake {self.label:>18} x{self.processes}: {self.accepted} signed escalations, "
+            f"intake {self.label:>18} x{self.processes}, {self.clients:>3} clients: "
+            f"{self.accepted} signed escalations, "
             f"{self.per_second:.0f}/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms; "
             f"CPU per escalation: hub {self.hub_cpu_us:.0f} µs{db}, "
             f"load generator {self.client_cpu_us:.0f} µs; machine {self.busy_cores:.2f} "
@@ -171,7 +173,7 @@ def intake(
 ) -> IntakeResult:
     """Signed posts by `concurrency` clients spread over `hubs` (workers on one database)."""
     ports = [int(hub.url.rsplit(":", 1)[1]) for hub in hubs]
-    requests = signed_requests(hubs, f"in-{label}-{len(hubs)}", total)
+    requests = signed_requests(hubs, f"in-{label}-{len(hubs)}-{concurrency}", total)
     database = hubs[0].db_url.rsplit("/", 1)[1] if hubs[0].db_url.startswith("postgres") else ""
 
     def db_cpu() -> float:
@@ -188,6 +190,7 @@ def intake(
     return IntakeResult(
         label=label,
         processes=len(hubs),
+        clients=concurrency,
         accepted=len(latencies),
         per_second=len(latencies) / elapsed,
         p50_ms=percentile(latencies, 0.5) * 1000,
@@ -238,7 +241,7 @@ def start_postgres(stack: ExitStack, kind: str) -> PgServer | None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--intake", type=int, default=2000, help="escalations per intake run (0: none)"
+        "--intake", type=int, default=4000, help="escalations per intake run (0: none)"
     )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument(
@@ -246,7 +249,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="1,2",
         help="hub process counts for the PostgreSQL intake runs (SQLite runs one)",
     )
-    parser.add_argument("--clients", type=int, default=16, help="concurrent intake clients")
+    parser.add_argument(
+        "--clients",
+        default="16,64",
+        help="concurrent intake clients; several counts run one after the other (default 16,64)",
+    )
     parser.add_argument(
         "--pg-server",
         default="durable",
@@ -255,45 +262,66 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, directory: Path) -> int:
-    """The intake runs of `args`, in one run so their ratios compare like with like."""
+    """The intake runs of `args`, in one run so their ratios compare like with like: for
+    each client count, SQLite with one hub, then PostgreSQL with each worker count."""
     if args.intake <= 0:
         return 0
     kinds = [kind.strip() for kind in args.pg_server.split(",") if kind.strip()]
     if any(kind not in SERVER_KINDS for kind in kinds):
         raise SystemExit(f"--pg-server: expected durable and/or fast, got {args.pg_server!r}")
     counts = intake_workers(args.intake_workers)
-    results: list[IntakeResult] = []
     with ExitStack() as stack:
-        runs: list[tuple[str, int, str, int | None]] = [
-            ("sqlite", 1, f"sqlite:///{directory / 'intake.sqlite3'}", None)
-        ]
+        servers = []
         for kind in [] if args.no_postgres else kinds:
             server = start_postgres(stack, kind)
             if server is None:
                 break
-            label = f"postgresql {server.kind}"
-            runs += [(label, n, server.fresh(), server.postmaster) for n in counts]
-        for label, processes, url, postmaster in runs:
-            hubs = [start_hub(url)]
-            try:
-                hubs += [start_hub(url, like=hubs[0]) for _ in range(processes - 1)]
-                result = intake(hubs, label, args.intake, args.clients, postmaster)
-            finally:
-                for hub in hubs:
-                    hub.stop()
-            results.append(result)
-            print(result.line(), flush=True)
-    print(
-        f"({args.clients} concurrent clients; goal ≥ 500/s on SQLite, more on PostgreSQL; "
-        "SQLite commits with fsync (synchronous=FULL); PostgreSQL 'durable' commits with "
-        "fsync and synchronous_commit on, 'fast' with both off)"
-    )
-    for result in results[1:]:  # measured in this run, so the ratio compares like with like
-        print(
-            f"intake {result.label} x{result.processes} / sqlite x1: "
-            f"{result.per_second / results[0].per_second:.2f}"
-        )
+            servers.append(server)
+        for clients in client_counts(str(args.clients)):
+            runs: list[tuple[str, int, str, int | None]] = [
+                ("sqlite", 1, f"sqlite:///{directory / f'intake-{clients}.sqlite3'}", None)
+            ]
+            for server in servers:
+                label = f"postgresql {server.kind}"
+                runs += [(label, n, server.fresh(), server.postmaster) for n in counts]
+            results = [_run_one(args, clients, *run) for run in runs]
+            print(
+                f"({clients} concurrent clients; goal ≥ 500/s on SQLite, more on PostgreSQL; "
+                "SQLite commits with fsync (synchronous=FULL); PostgreSQL 'durable' commits "
+                "with fsync and synchronous_commit on, 'fast' with both off)"
+            )
+            for result in results[1:]:  # measured in this run: the ratio compares like with like
+                print(
+                    f"intake {clients} clients, {result.label} x{result.processes} / sqlite x1: "
+                    f"{result.per_second / results[0].per_second:.2f}"
+                )
     return 0
+
+
+def _run_one(
+    args: argparse.Namespace,
+    clients: int,
+    label: str,
+    processes: int,
+    url: str,
+    postmaster: int | None,
+) -> IntakeResult:
+    hubs = [start_hub(url)]
+    try:
+        hubs += [start_hub(url, like=hubs[0]) for _ in range(processes - 1)]
+        result = intake(hubs, label, args.intake, clients, postmaster)
+    finally:
+        for hub in hubs:
+            hub.stop()
+    print(result.line(), flush=True)
+    return result
+
+
+def client_counts(text: str) -> list[int]:
+    counts = [int(n) for n in text.split(",") if n.strip()]
+    if not counts or any(n < 1 for n in counts):
+        raise SystemExit(f"--clients: expected counts of 1 or more, got {text!r}")
+    return counts
 
 
 def intake_workers(text: str) -> list[int]:

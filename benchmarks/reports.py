@@ -3,8 +3,9 @@
 `python -m benchmarks reports [--ratings N] [--repeat R] [--no-postgres]`: generates N
 ratings (default 1,000,000) with `cxsidebar-hub generate-ratings`, then times every
 grouping over all ratings and a few filtered reports, through the hub's storage (what
-the endpoint runs: the rollups when the filters allow, else the raw SQL over the
-facts; the `path` column says which). For the reports over all ratings it also times
+the endpoint runs: the rollups or the cube when they answer, else the raw SQL over
+the facts; the `path` column says which; `python -m benchmarks report-matrix` times
+every shape). For the reports over all ratings it also times
 the raw SQL, to compare. Goal (issue 6): each report in at most 300 ms.
 PostgreSQL comes from CXSIDEBAR_BENCH_PG_URL or a throwaway server started the way
 the tests start one; without either it is skipped with the reason.
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cxsidebar.core import GroupBy, ReasonKind, ReportFilters, ReportRow
-from cxsidebar.hub import sql_reports, sql_rollups
+from cxsidebar.hub import report_paths, sql_reports
 from cxsidebar.hub.rating_generator import Shape, generate_ratings
 from cxsidebar.hub.sql_storage import SqlStorage
 from cxsidebar.hub.storage import open_storage
@@ -63,7 +64,7 @@ CASES: list[tuple[str, GroupBy, ReportFilters]] = [
         ReportFilters(since=datetime(2026, 6, 15, 10, 30, tzinfo=UTC)),
     ),
     (
-        "by week, one flow + one agent",  # two dimensions: the raw path
+        "by week, one flow + one agent",  # an agent filter by week: the raw path
         GroupBy.WEEK,
         ReportFilters(flow=["flow-4-1"], agent=["Agent 85"]),
     ),
@@ -73,7 +74,7 @@ CASES: list[tuple[str, GroupBy, ReportFilters]] = [
 @dataclass(frozen=True)
 class Timing:
     case: str
-    path: str  # "rollups" or "raw"
+    path: str  # report_paths.PATHS
     median_ms: float
     worst_ms: float
     rows: int
@@ -105,7 +106,7 @@ def time_reports(storage: SqlStorage, repeat: int) -> list[Timing]:
     results = []
     for name, group_by, filters in CASES:
         queues = frozenset(filters.queue) or None  # as the route passes them
-        path = "rollups" if sql_rollups.answers(group_by, filters) else "raw"
+        path = report_paths.source(group_by, filters)
         served = functools.partial(storage.context_report, group_by, filters, queues)
         results.append(Timing(name, path, *_time(served, repeat)))
         if filters == ReportFilters():
@@ -116,7 +117,7 @@ def time_reports(storage: SqlStorage, repeat: int) -> list[Timing]:
 
 def report(backend: str, count: int, results: list[Timing]) -> bool:
     print(f"\n{backend}, {count:,} ratings (goal: each report <= {GOAL_MS:.0f} ms)")
-    print(f"  {'report':<34} {'path':<8} {'median':>9} {'worst':>9} {'rows':>6}  goal")
+    print(f"  {'report':<34} {'path':<10} {'median':>9} {'worst':>9} {'rows':>6}  goal")
     met = True
     for t in results:
         if t.served:
@@ -125,7 +126,7 @@ def report(backend: str, count: int, results: list[Timing]) -> bool:
         else:
             verdict = "(raw SQL, to compare; not served)"
         print(
-            f"  {t.case:<34} {t.path:<8} {t.median_ms:>7.0f}ms {t.worst_ms:>7.0f}ms "
+            f"  {t.case:<34} {t.path:<10} {t.median_ms:>7.0f}ms {t.worst_ms:>7.0f}ms "
             f"{t.rows:>6}  {verdict}"
         )
     return met

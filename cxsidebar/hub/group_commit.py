@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from cxsidebar.hub.sql_tx import SqlEngine, SqlTx
@@ -75,6 +75,8 @@ class _Slot(Generic[T, R]):
     result: R | None = None
     error: BaseException | None = None
     done: bool = False
+    # Set once: when the slot is done, or when its thread is handed the lead.
+    wake: threading.Event = field(default_factory=threading.Event)
 
 
 class GroupCommit(Generic[T, R]):
@@ -94,32 +96,40 @@ class GroupCommit(Generic[T, R]):
         self._apply = apply
         self._max_batch = max_batch
         self._pipelined = pipelined
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._pending: list[_Slot[T, R]] = []
-        self._leading = False
+        self._leading = False  # a thread runs a batch, or has been handed the lead
 
     def submit(self, item: T) -> R:
-        """Apply `item` in a shared transaction; returns once that transaction committed."""
+        """Apply `item` in a shared transaction; returns once that transaction committed.
+
+        Each waiting thread is woken once: when its write is done, or to lead the next
+        batch (the first waiting write's thread). Waking every waiter after each batch
+        cost a GIL hand-off per waiter, which grew with the number of concurrent posts.
+        """
         slot: _Slot[T, R] = _Slot(item)
-        with self._cond:
+        with self._lock:
             self._pending.append(slot)
-        while True:
-            with self._cond:
-                while self._leading and not slot.done:
-                    self._cond.wait()  # the leader always finishes: see the finally below
-                if slot.done:
-                    break
-                self._leading = True
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            slot.wake.wait()  # the leader always wakes it: see the finally below
+        if not slot.done:  # this thread leads; its own write is first in the queue
+            with self._lock:
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
             try:
                 self._run(batch)
             finally:
-                with self._cond:
+                with self._lock:
                     for done in batch:
                         done.done = True
-                    self._leading = False
-                    self._cond.notify_all()
+                    if self._pending:
+                        self._pending[0].wake.set()  # not done: it leads the next batch
+                    else:
+                        self._leading = False
+                for done in batch:
+                    done.wake.set()
         if slot.error is not None:
             raise slot.error
         return slot.result  # type: ignore[return-value]  # set when no error

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from cxsidebar.hub.cube_schema import migrate_postgres as migrate_cube
 from cxsidebar.hub.ops_schema import POSTGRES_DDL as OPS_POSTGRES_DDL
 from cxsidebar.hub.rating_schema import migrate_postgres
 from cxsidebar.hub.rollup_schema import migrate_postgres as migrate_rollups
@@ -139,6 +140,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (3, "rating_facts", migrate_postgres),  # rating_schema.py, shared with SQLite
     (4, "retention_rotation", OPS_POSTGRES_DDL),  # ops_schema.py, shared with SQLite
     (5, "rating_rollups", migrate_rollups),  # rollup_schema.py, shared with SQLite
+    (6, "rating_cube", migrate_cube),  # cube_schema.py, shared with SQLite
 )
 
 

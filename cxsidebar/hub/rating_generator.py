@@ -2,10 +2,11 @@
 
 Writes escalations, ratings and their facts straight into a hub database in bulk
 (one transaction and executemany on SQLite, COPY on PostgreSQL), then rebuilds the
-report rollups from every fact in SQL (rollup_schema.REBUILD). The set is shaped
-like a contact centre: agents work in one queue, flows belong to a queue and escalate for
-their own reasons, a few ratings are edits that supersede an earlier one.
-The bodies are the canonical JSON the hub itself would store.
+report rollups and cube from every fact in SQL (rollup_schema.REBUILD and
+cube_schema.REBUILD). The set is shaped like a contact centre: agents work in one
+queue, flows belong to a queue and escalate for their own reasons, a few ratings
+are edits that supersede an earlier one. The bodies are the canonical JSON the hub
+itself would store.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import psycopg
 
 from cxsidebar.core import NO_SUMMARY, Outcome, Problem, ReasonKind, Repeated
+from cxsidebar.hub import cube_schema, rollup_schema
 from cxsidebar.hub.rating_facts import (
     FACT_COLUMNS,
     INSERT_FACTS,
@@ -35,7 +37,6 @@ from cxsidebar.hub.rating_facts import (
     day_and_week,
     mask_of,
 )
-from cxsidebar.hub.rollup_schema import REBUILD
 from cxsidebar.hub.storage import POSTGRES_SCHEMES, StorageURLError, open_storage
 
 CHANNELS = ("chat", "chat", "chat", "voice", "voice", "email")
@@ -56,6 +57,7 @@ ESCALATION_COLUMNS = (
     "received_at",
 )
 RATING_COLUMNS = ("id", "escalation_id", "agent", "body", "body_hash", "received_at")
+REBUILD = (*rollup_schema.REBUILD, *cube_schema.REBUILD)
 
 
 @dataclass(frozen=True)
@@ -333,7 +335,7 @@ def _bulk_sqlite(path: str, rows: _Rows) -> None:
         conn.executemany(_insert("escalations", ESCALATION_COLUMNS), rows.escalations)
         conn.executemany(_insert("ratings", RATING_COLUMNS), rows.ratings)
         conn.executemany(INSERT_FACTS, rows.facts)
-        for sql in REBUILD:  # the rollups of every fact, old and new
+        for sql in REBUILD:  # the rollups and the cube of every fact, old and new
             conn.execute(sql)
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
@@ -351,7 +353,7 @@ def _copy_postgres(url: str, rows: _Rows) -> None:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in data:
                     copy.write_row(row)
-        for sql in REBUILD:  # the rollups of every fact, old and new
+        for sql in REBUILD:  # the rollups and the cube of every fact, old and new
             cursor.execute(sql)
         conn.commit()
         conn.autocommit = True

@@ -21,11 +21,13 @@ The median time to first action is approximate on this path: a histogram of
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 
 from cxsidebar.hub.rating_facts import PARTS, PROBLEM_BITS, REASON_BITS, REPEATED_BITS, values_of
+
+K = TypeVar("K")
 
 GRAINS = ("day", "month")
 DIMENSIONS = ("all", "flow", "reason", "agent", "summariser")
@@ -126,7 +128,9 @@ def measures_of(fact: Mapping[str, Any]) -> list[int]:
 
 
 # What places a fact in rollup rows (the rest of FACT_INPUTS is what it adds up).
-_PLACE = ("day", "week", "queue", "channel", "flow", "reason_mask", "agent", "summariser")
+PLACE = ("day", "week", "queue", "channel", "flow", "reason_mask", "agent", "summariser")
+
+Place = dict[str, Any]  # PLACE columns of a fact
 
 
 def keys_of(fact: Mapping[str, Any]) -> list[RollupKey]:
@@ -150,27 +154,31 @@ def keys_of(fact: Mapping[str, Any]) -> list[RollupKey]:
     ]
 
 
-def deltas(
+def place_sums(
     added: Iterable[Mapping[str, Any]], removed: Iterable[Mapping[str, Any]]
-) -> dict[RollupKey, list[int]]:
-    """What the rollups gain when `added` facts start counting and `removed` ones stop.
-
-    Facts that land in the same rollup rows (a batch is mostly one agent, day, queue
-    and flow) are summed first, so each rollup row is added to once per such group.
-    """
+) -> list[tuple[Place, list[int]]]:
+    """The measures `added` facts bring minus those `removed` ones take away, summed
+    per place (a batch is mostly one agent, day, queue and flow)."""
     groups: dict[tuple[Any, ...], list[int]] = {}
     for facts, sign in ((added, 1), (removed, -1)):
         for fact in facts:
             measures = measures_of(fact)
-            place = tuple(fact[column] for column in _PLACE)
+            place = tuple(fact[column] for column in PLACE)
             total = groups.get(place)
             if total is None:
                 groups[place] = [sign * m for m in measures]
             else:
                 groups[place] = [t + sign * m for t, m in zip(total, measures, strict=True)]
-    out: dict[RollupKey, list[int]] = {}
-    for place, measures in groups.items():
-        for key in keys_of(dict(zip(_PLACE, place, strict=True))):
+    return [(dict(zip(PLACE, place, strict=True)), sums) for place, sums in groups.items()]
+
+
+def sum_by_key(
+    places: Iterable[tuple[Place, list[int]]], keys: Callable[[Place], Iterable[K]]
+) -> dict[K, list[int]]:
+    """Place sums added up per row key (`keys`: the rows a place counts in)."""
+    out: dict[K, list[int]] = {}
+    for place, measures in places:
+        for key in keys(place):
             total = out.get(key)
             out[key] = (
                 list(measures)
@@ -178,6 +186,17 @@ def deltas(
                 else [t + m for t, m in zip(total, measures, strict=True)]
             )
     return out
+
+
+def deltas(
+    added: Iterable[Mapping[str, Any]], removed: Iterable[Mapping[str, Any]]
+) -> dict[RollupKey, list[int]]:
+    """What the rollups gain when `added` facts start counting and `removed` ones stop.
+
+    Facts that land in the same rollup rows are summed first (`place_sums`), so each
+    rollup row is added to once per such group.
+    """
+    return sum_by_key(place_sums(added, removed), keys_of)
 
 
 def upsert_sql(rows: int) -> str:

@@ -9,9 +9,9 @@ A batch is saved batch-wise: what the items need (existing rating ids, their
 escalations, the agent's current ratings, rated summary versions) is read once
 with `IN (...)` lists, the items are decided one after another in memory (so two
 items of a batch that interact behave as if sent one after the other), and the
-writes go out as a few multi-row statements. The report rollups (rollups.py) change
-in the same transaction: the batch's changes are summed in memory first, then
-written as multi-row upserts, one row per rollup row touched.
+writes go out as a few multi-row statements. The report rollups (rollups.py) and
+cube (cube.py) change in the same transaction: the batch's changes are summed in
+memory first, then written as multi-row upserts, one row per row touched.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from cxsidebar.core import Rating, RatingBatch, RatingBatchResult, RatingResult
-from cxsidebar.hub import rollups
+from cxsidebar.hub import cube, rollups
 from cxsidebar.hub.rating_facts import (
     FACT_COLUMNS,
     escalation_attributes,
@@ -242,10 +242,13 @@ class _BatchSaver:
         _insert_rows(tx, _insert_ratings_sql, len(_RATING_COLUMNS), self.ratings)
         _insert_rows(tx, insert_facts_sql, len(FACT_COLUMNS), list(self.facts.values()))
         added = [dict(zip(FACT_COLUMNS, row, strict=True)) for row in self.facts.values()]
-        changes = rollups.deltas((fact for fact in added if fact["current"]), removed)
+        places = rollups.place_sums((fact for fact in added if fact["current"]), removed)
+        changes = rollups.sum_by_key(places, rollups.keys_of)
         _insert_rows(
             tx, rollups.upsert_sql, len(rollups.ROLLUP_COLUMNS), rollups.upsert_rows(changes)
         )
+        cells = rollups.sum_by_key(places, cube.keys_of)
+        _insert_rows(tx, cube.upsert_sql, len(cube.CUBE_COLUMNS), cube.upsert_rows(cells))
 
 
 _CURRENT = FACT_COLUMNS.index("current")

@@ -1,9 +1,9 @@
 """Reports on the SQL storage: `SqlStorage` inherits `ReportStorage` (both backends).
 
-The aggregation is in sql_rollups.py (over the rollups, migration 5) or
-sql_reports.py (over the facts), the rating list and drill-down in
-sql_rating_list.py; the tables come from migrations 3 and 5 (rating_schema.py,
-rollup_schema.py).
+The aggregation is in sql_rollups.py (over the rollups, migration 5), sql_cube.py
+(over the cube, migration 6) or sql_reports.py (over the facts), chosen by
+report_paths.py; the rating list and drill-down in sql_rating_list.py; the tables
+come from migrations 3, 5 and 6 (rating_schema.py, rollup_schema.py, cube_schema.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from cxsidebar.core import (
     ReportFilters,
     ReportRow,
 )
-from cxsidebar.hub import sql_rating_list, sql_reports, sql_rollups
+from cxsidebar.hub import report_paths, sql_rating_list, sql_reports
 from cxsidebar.hub.sql_rating_list import Cursor
 from cxsidebar.hub.sql_tx import SqlEngine
 
@@ -35,13 +35,10 @@ class ReportStorage:
     def context_report(
         self, group_by: GroupBy, filters: ReportFilters, queues: frozenset[str] | None
     ) -> list[ReportRow]:
-        """From the rollups when the filters allow (sql_rollups.py), else from the facts."""
+        """From the rollups or the cube when they answer, else from the facts
+        (report_paths.py)."""
         with self._engine.reading() as tx:
-            rows = sql_rollups.rollup_report(tx, group_by, filters, queues)
-            if rows is not None:
-                return rows
-            clause = sql_reports.where(tx, filters, queues)
-            return sql_reports.report_rows(tx, group_by, clause)
+            return report_paths.report(tx, group_by, filters, queues)
 
     def rating_page(
         self,

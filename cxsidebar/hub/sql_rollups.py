@@ -70,7 +70,7 @@ def dimension(group_by: GroupBy, filters: ReportFilters) -> tuple[str, list[str]
     return name, chosen.get(name, [])
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
@@ -89,16 +89,16 @@ def _plan(since: datetime | None, until: datetime | None, *, months: bool) -> Pl
     if since is not None:
         since = since.astimezone(UTC)
         first = since.date()
-        if since != _midnight(first):
+        if since != midnight(first):
             first += timedelta(days=1)
-            raw.append((since, _midnight(first)))
+            raw.append((since, midnight(first)))
     if until is not None:
         until = until.astimezone(UTC)
         last = until.date()
         if first is not None and first >= last:
             return None
-        if until != _midnight(last):
-            raw.append((_midnight(last), until))
+        if until != midnight(last):
+            raw.append((midnight(last), until))
     if not months:
         return Plan(None, ((_text(first), _text(last)),), tuple(raw))
     month_from = first if first is None or first.day == 1 else _next_month(first)
@@ -155,10 +155,14 @@ def rollup_report(
         branches.append(
             _rollup_branch(grain, periods, group_by, dim, keys, queues, channels, params)
         )
-    cte = ""
     for since, until in parts.raw:
-        cte, branch = _raw_branch(tx, group_by, filters, queues, since, until, params)
-        branches.append(branch)
+        branches.append(raw_branch(tx, group_by, filters, queues, since, until, params))
+    return summed(tx, group_by, branches, params)
+
+
+def summed(tx: SqlTx, group_by: GroupBy, branches: list[str], params: list[Any]) -> list[ReportRow]:
+    """The report rows of `branches` (each: a key and MEASURE_COLUMNS), summed per key."""
+    cte = sql_reports.source_of(group_by)[0]
     sums = ", ".join(f"SUM(u.{name}) AS {name}" for name in MEASURE_COLUMNS)
     sql = (
         f"{cte}SELECT u.key AS key, {sums} FROM ({' UNION ALL '.join(branches)}) u "  # noqa: S608
@@ -200,7 +204,7 @@ def _rollup_branch(
     )
 
 
-def _raw_branch(
+def raw_branch(
     tx: SqlTx,
     group_by: GroupBy,
     filters: ReportFilters,
@@ -208,16 +212,19 @@ def _raw_branch(
     since: datetime,
     until: datetime,
     params: list[Any],
-) -> tuple[str, str]:
-    """The CTE the branch needs and the branch: one row per fact of a partial day."""
+) -> str:
+    """A branch for `summed`: one row per fact in [since, until) (the reason kinds'
+    CTE, when grouping by reason, is `summed`'s)."""
     clause = sql_reports.where(
         tx, filters.model_copy(update={"since": since, "until": until}), queues
     )
     params += clause.params
-    cte, source = sql_reports.source_of(group_by)
+    source = sql_reports.source_of(group_by)[1]
+    if not sql_reports.is_postgres(tx):  # ratings first: SQLite may read them once per kind
+        source = source.replace(" JOIN kinds ", " CROSS JOIN kinds ")
     measures = ", ".join(f"{sql} AS {name}" for name, sql in MEASURES)
     key = sql_reports.group_column(group_by)
-    return cte, f"SELECT {key} AS key, {measures} FROM {source} WHERE {clause.sql}"  # noqa: S608
+    return f"SELECT {key} AS key, {measures} FROM {source} WHERE {clause.sql}"  # noqa: S608
 
 
 def _report_row(group_by: GroupBy, row: dict[str, Any]) -> ReportRow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from cxsidebar.hub.cube_schema import migrate_sqlite as migrate_cube
 from cxsidebar.hub.ops_schema import SQLITE_DDL as OPS_SQLITE_DDL
 from cxsidebar.hub.rating_schema import migrate_sqlite
 from cxsidebar.hub.rollup_schema import migrate_sqlite as migrate_rollups
@@ -135,3 +136,9 @@ def m004_retention_rotation(db: Database) -> None:
 def m005_rating_rollups(db: Database) -> None:
     # Report rollups, filled from rating_facts (rollup_schema.py, shared with PostgreSQL).
     migrate_rollups(db)
+
+
+@migrations()
+def m006_rating_cube(db: Database) -> None:
+    # The report cube, filled from rating_facts (cube_schema.py, shared with PostgreSQL).
+    migrate_cube(db)

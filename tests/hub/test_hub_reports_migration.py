@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from support.hub import escalation_body
 
 from cxsidebar.core import Escalation, GroupBy, Rating, RatingBatch, ReportFilters, Summary
-from cxsidebar.hub import open_storage, postgres_schema
+from cxsidebar.hub import open_storage, postgres_schema, report_paths, sql_reports
 from cxsidebar.hub.rollups import MAX_RELATIVE_ERROR
 from cxsidebar.hub.sqlite_pool import utc_text
 from cxsidebar.hub.sqlite_schema import migrations
@@ -104,6 +104,19 @@ def test_old_ratings_are_backfilled(backend, db_url, monkeypatch):
         assert {r.key: r.ratings for r in flows} == {"refund": 2, "router": 1}
         summarisers = storage.context_report(GroupBy.SUMMARISER, ReportFilters(), None)
         assert {r.key: r.ratings for r in summarisers} == {"llm": 1, "none": 2}
+        # Combinations come from the cube (migration 6 fills it from the facts).
+        with storage._engine.reading() as tx:
+            for group_by, filters, path in (
+                (GroupBy.FLOW, ReportFilters(summariser=["none"], flow=["refund"]), "cube"),
+                (GroupBy.SUMMARISER, ReportFilters(agent=["Bob"]), "agent rows"),
+            ):
+                assert report_paths.source(group_by, filters) == path
+                got = report_paths.report(tx, group_by, filters, None)
+                raw = sql_reports.report_rows(tx, group_by, sql_reports.where(tx, filters, None))
+                assert raw
+                assert [(r.key, r.ratings, r.distribution) for r in got] == [
+                    (r.key, r.ratings, r.distribution) for r in raw
+                ]
         listed = storage.rating_page(ReportFilters(), None, include_superseded=True)
         assert sorted(str(i.rating.id) for i in listed.items) == sorted(str(r.id) for _, r in OLD)
         assert [i.current for i in listed.items].count(False) == 1

@@ -1,0 +1,78 @@
+"""The rating cube: sums of `rating_facts` per combination of the filterable columns.
+
+The one-dimension rollups (rollups.py) answer a report that filters or groups by
+one of flow, reason, agent and summariser. The cube answers the combinations: a
+row holds the same MEASURES for the current ratings of one period, queue,
+channel, bot flow, reason mask (all of an escalation's reason kinds, as one
+value) and summariser, so any filter on those is a condition on the row, a
+reason filter a test on its mask, and grouping by reason counts a row once per
+kind in its mask (exactly as the raw path counts a rating). Grains:
+
+- "day" (with the week of the day), "week" (period and week: the Monday) and
+  "month": no agent. A contact centre has a few hundred such rows a day.
+- "agent_month" and "agent_week" (period: the Monday): split by agent too but not
+  by channel (channel ''): day rows by agent would be about as many as the
+  ratings, and the channel would triple the rows a report by agent adds up. A
+  report that filters or groups by agent (and not by channel) reads months where
+  its range has whole UTC months, weeks where it has whole ISO weeks outside
+  them, and the facts for the rest (at most six days and a part at each end).
+
+Rows are kept at ingestion with the rollups, in the rating batch's transaction,
+one upsert per distinct row (sql_ratings.py); migration 6 fills them
+(cube_schema.py). A row whose ratings were all superseded stays with zero counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cxsidebar.hub.rollups import MEASURE_COLUMNS, Place
+
+GRAINS = ("day", "week", "month", "agent_month", "agent_week")
+CUBE_KEY_COLUMNS = (
+    "grain",
+    "period",
+    "queue",
+    "channel",
+    "flow",
+    "reason_mask",
+    "summariser",
+    "agent",
+    "week",
+)
+CUBE_COLUMNS = (*CUBE_KEY_COLUMNS, *MEASURE_COLUMNS)
+CONFLICT = "grain, period, queue, channel, flow, reason_mask, summariser, agent"
+
+CubeKey = tuple[str, str, str, str, str, int, str, str, str]  # CUBE_KEY_COLUMNS
+
+
+def keys_of(place: Place) -> list[CubeKey]:
+    """The cube rows a fact (or a place of facts, rollups.PLACE) counts in."""
+    day, week = str(place["day"]), str(place["week"])
+    queue, channel = str(place["queue"]), str(place["channel"])
+    flow, mask, summariser = str(place["flow"]), int(place["reason_mask"]), str(place["summariser"])
+    agent = str(place["agent"])
+    return [
+        ("day", day, queue, channel, flow, mask, summariser, "", str(place["week"])),
+        ("month", day[:7], queue, channel, flow, mask, summariser, "", ""),
+        ("week", week, queue, channel, flow, mask, summariser, "", week),
+        ("agent_month", day[:7], queue, "", flow, mask, summariser, agent, ""),
+        ("agent_week", week, queue, "", flow, mask, summariser, agent, ""),
+    ]
+
+
+def upsert_sql(rows: int) -> str:
+    """Add `rows` rows of CUBE_COLUMNS to the cube (SQLite and PostgreSQL)."""
+    marks = "(" + ", ".join("?" * len(CUBE_COLUMNS)) + ")"
+    updates = ", ".join(f"{c} = rating_cube.{c} + excluded.{c}" for c in MEASURE_COLUMNS)
+    return (
+        f"INSERT INTO rating_cube ({', '.join(CUBE_COLUMNS)}) "  # noqa: S608 (constants)
+        f"VALUES {', '.join([marks] * rows)} ON CONFLICT ({CONFLICT}) DO UPDATE SET {updates}"
+    )
+
+
+def upsert_rows(changes: Mapping[CubeKey, Sequence[int]]) -> list[list[Any]]:
+    """Rows for `upsert_sql`, in key order (concurrent writers lock rows in one order);
+    changes that add nothing are left out."""
+    return [[*key, *changes[key]] for key in sorted(changes) if any(changes[key])]
