@@ -93,6 +93,9 @@ class QualityReport(_Frozen):
     filters: ReportFilters
     rows: list[ReportRow]  # by key, ascending (days and weeks oldest first)
     generated_at: AwareDatetime
+    # True when the rows' median_first_action_ms is estimated from the hub's rollups
+    # (a histogram: within 19 %); False when it is the exact median of the ratings.
+    median_estimated: bool = False
 
 
 class RatingListItem(_Frozen):

@@ -40,6 +40,9 @@ class ReportStorage:
         with self._engine.reading() as tx:
             return report_paths.report(tx, group_by, filters, queues)
 
+    def median_estimated(self, group_by: GroupBy, filters: ReportFilters) -> bool:
+        return report_paths.estimated(group_by, filters)
+
     def rating_page(
         self,
         filters: ReportFilters,

@@ -197,6 +197,10 @@ class HubStorage(Protocol):
         self, group_by: GroupBy, filters: ReportFilters, queues: frozenset[str] | None
     ) -> list[ReportRow]: ...
 
+    def median_estimated(self, group_by: GroupBy, filters: ReportFilters) -> bool:
+        """Whether `context_report` estimates the median time to first action."""
+        ...
+
     def rating_page(
         self,
         filters: ReportFilters,

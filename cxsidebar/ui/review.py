@@ -245,7 +245,7 @@ class ReviewView(QWidget):
             return  # an answer to an older question
         rows = list(report.rows)
         if group_by is self._asked.group_by:
-            self.group_model.set_report_rows(rows)
+            self.group_model.set_report_rows(rows, median_estimated=report.median_estimated)
             self.group_view.resizeColumnsToContents()
         if group_by is GroupBy.DAY:
             self.charts.set_days(rows)

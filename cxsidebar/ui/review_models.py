@@ -212,13 +212,40 @@ class _TableModel(QAbstractTableModel):
         self._rows.sort(key=lambda row: row.sort[column], reverse=descending)
 
 
+ESTIMATED_MEDIAN = (
+    "Estimated from the hub's running totals: within 19 % of the exact median "
+    "(narrow the filters or the dates for the exact figure)"
+)
+
+
 class GroupModel(_TableModel):
     """One row per report group (`core.ReportRow`)."""
 
     columns = GROUP_COLUMNS
+    MEDIAN = next(i for i, c in enumerate(GROUP_COLUMNS) if c.title == "Median first action")
 
-    def set_report_rows(self, rows: Sequence[ReportRow]) -> None:
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.median_estimated = False
+
+    def set_report_rows(self, rows: Sequence[ReportRow], *, median_estimated: bool = False) -> None:
+        """`median_estimated`: the hub estimated the medians (`QualityReport`); the
+        column's header says so with "≈" and a tooltip."""
+        if median_estimated != self.median_estimated:
+            self.median_estimated = median_estimated
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.MEDIAN, self.MEDIAN)
         self.set_rows(rows)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        median = orientation == Qt.Orientation.Horizontal and section == self.MEDIAN
+        if median and self.median_estimated:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"≈ {self.columns[section].title}"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return ESTIMATED_MEDIAN
+        return super().headerData(section, orientation, role)
 
 
 class RatingsModel(_TableModel):

@@ -43,6 +43,7 @@ async def supervisor(api) -> str:
 
 def check(report: QualityReport, group_by: GroupBy, filters: ReportFilters) -> None:
     expected = expected_rows(group_by, filters)
+    assert report.median_estimated is report_paths.estimated(group_by, filters)
     assert [row.key for row in report.rows] == list(expected)
     for row in report.rows:
         want = expected[row.key]
@@ -128,6 +129,18 @@ async def test_the_default_grouping_is_by_day_and_keys_are_labelled(api, supervi
     assert [(r.key, r.label) for r in weeks.rows][:1] == [("2026-11-02", "Week of 2026-11-02")]
     reasons = await get_report(api, supervisor, [("group_by", "reason")])
     assert "bot failure" in [r.label for r in reasons.rows]
+
+
+async def test_the_report_says_whether_its_medians_are_estimated(api, supervisor):
+    whole_days = await get_report(api, supervisor, [("group_by", "day")])
+    assert whole_days.median_estimated  # added up from the rollups
+    one_day = [("since", "2026-11-04T01:00:00Z"), ("until", "2026-11-04T23:00:00Z")]
+    hours = await get_report(api, supervisor, [("group_by", "day"), *one_day])
+    assert not hours.median_estimated  # within one day: from the ratings, exact
+    filters = ReportFilters(since="2026-11-04T01:00:00Z", until="2026-11-04T23:00:00Z")
+    assert [r.median_first_action_ms for r in hours.rows] == [
+        row["median_first_action_ms"] for row in expected_rows(GroupBy.DAY, filters).values()
+    ]
 
 
 async def test_a_superseded_rating_is_not_counted(api, supervisor):

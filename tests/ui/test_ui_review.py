@@ -62,8 +62,10 @@ def row(
     return ReportRow(**fields)
 
 
-def report(group_by: GroupBy, rows: list[ReportRow]) -> QualityReport:
-    return QualityReport(group_by=group_by, filters=ReportFilters(), rows=rows, generated_at=NOW)
+def report(group_by: GroupBy, rows: list[ReportRow], **kw: Any) -> QualityReport:
+    return QualityReport(
+        group_by=group_by, filters=ReportFilters(), rows=rows, generated_at=NOW, **kw
+    )
 
 
 def item(n: int = 0, **kw: Any) -> RatingListItem:
@@ -253,6 +255,25 @@ def test_one_apply_asks_for_the_grouping_the_trend_and_the_flows_and_the_first_p
     view.show_ratings(more.args[0], RatingPage(items=[item(2)]))
     assert view.ratings_model.rowCount() == 3
     assert not view.more_button.isEnabled()
+
+
+def test_an_estimated_median_is_marked_in_the_header(qtbot, view):
+    median = GroupModel.MEDIAN
+    header = view.group_model.headerData
+    assert header(median, Qt.Orientation.Horizontal) == "Median first action"
+    reports, _ = _ask(qtbot, view, "queue")
+    with qtbot.waitSignal(view.group_model.headerDataChanged):
+        view.show_report(
+            reports[0][0], report(GroupBy.QUEUE, [row("billing")], median_estimated=True)
+        )
+    assert header(median, Qt.Orientation.Horizontal) == "≈ Median first action"
+    assert "within 19 %" in header(median, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert view.group_model.index(0, median).data() == "12.5 s"
+
+    reports, _ = _ask(qtbot, view, "queue")
+    view.show_report(reports[0][0], report(GroupBy.QUEUE, [row("billing")]))
+    assert header(median, Qt.Orientation.Horizontal) == "Median first action"
+    assert header(median, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) is None
 
 
 def test_a_day_grouping_is_asked_once_and_answers_to_old_questions_are_dropped(qtbot, view):

@@ -93,6 +93,7 @@ def context_quality(
         filters=filters,
         rows=storage.context_report(group_by, filters, queues),
         generated_at=datetime.now(UTC),
+        median_estimated=storage.median_estimated(group_by, filters),
     )
 
 
