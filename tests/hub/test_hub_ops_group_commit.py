@@ -103,3 +103,26 @@ def test_batches_are_capped(size):
     group: GroupCommit[int, int] = GroupCommit(engine, each(lambda tx, n: n), max_batch=size)  # type: ignore[arg-type]
     assert [group.submit(n) for n in range(4)] == [0, 1, 2, 3]
     assert engine.transactions == 4
+
+
+def test_the_lead_passes_to_the_next_waiting_write_when_more_than_a_batch_waits():
+    engine = _Engine()
+    group: GroupCommit[int, int] = GroupCommit(engine, each(lambda tx, n: n * 10), max_batch=2)  # type: ignore[arg-type]
+    results: dict[int, int] = {}
+
+    def submit(item: int) -> None:
+        results[item] = group.submit(item)
+
+    threads = [threading.Thread(target=submit, args=(0,))]
+    threads[0].start()
+    wait_for(lambda: engine.transactions == 1)
+    for n in range(1, 6):  # five wait: batches of two, two and one, each led by its first
+        threads.append(threading.Thread(target=submit, args=(n,)))
+        threads[-1].start()
+        wait_for(lambda n=n: len(group._pending) == n)
+    engine.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert results == {n: n * 10 for n in range(6)}
+    assert engine.transactions == 4
+    assert not group._leading  # nobody left waiting: the next write leads at once
