@@ -5,9 +5,11 @@
 runs), every grouping (7) x every subset of the filters {flow, reason, agent,
 summariser} (16; one value each, and three values each) x two time ranges
 (everything; 2026-01-17T10:00Z..2026-06-09T15:00Z, ragged at both ends), plus a
-queue-scoped variant and 1 / 5 / 20 agents (`--before`: only the paths there were
-before the cube, to compare on the same set). Per shape it prints the path
-(`report_paths.source`: one-dimension rollups, cube rows, agent months or raw) and
+queue-scoped variant, and 1 / 5 / 20 agents alone or with one more filter (flow,
+reason or summariser) over both ranges; then all of that again with one channel and
+with two channels: 2,142 shapes (`--before`: only the paths there were before the
+cube, to compare on the same set). Per shape it prints the path
+(`report_paths.source`: one-dimension rollups, cube rows, agent rows or raw) and
 the time (best of two when the first took under a second), then the worst ten, the
 count over the 300 ms goal and the sizes of the rollup tables.
 
@@ -41,6 +43,7 @@ RAGGED = (datetime(2026, 1, 17, 10, tzinfo=UTC), datetime(2026, 6, 9, 15, tzinfo
 FLOWS = ["flow-2-1", "flow-4-0", "flow-8-3"]
 AGENTS = ["Agent 42", "Agent 85", "Agent 170"]  # one in the queue of each flow above
 SUMMARISERS = ["llm", "extractive", "none"]
+CHANNELS = ["chat", "voice"]
 QUEUE = "queue-2"
 _ROLLUP_TABLES = ("rating_rollups", "rating_cube", "rating_facts")
 
@@ -81,6 +84,25 @@ def _reasons(storage: SqlStorage) -> list[ReasonKind]:
 
 
 def cases(reasons: list[ReasonKind]) -> Iterator[Case]:
+    """Every shape of `_shapes`, then each again with one channel and with two."""
+    for channels in ([], CHANNELS[:1], CHANNELS):
+        extra = f"+channelx{len(channels)}" if channels else ""
+        for group_by, label, range_name, filters, queues in _shapes(reasons):
+            yield Case(
+                f"{group_by.value:<10} {label + extra:<44} {range_name:<6}",
+                group_by,
+                filters.model_copy(update={"channel": channels}),
+                queues,
+            )
+
+
+ShapeSpec = tuple[GroupBy, str, str, ReportFilters, frozenset[str] | None]
+
+
+def _shapes(reasons: list[ReasonKind]) -> Iterator[ShapeSpec]:
+    """Per grouping: every subset of the filters (one value each and three values
+    each) over both ranges, queue-scoped, and 1 / 5 / 20 agents alone or with one
+    further filter over both ranges."""
     values: dict[str, list[str]] = {
         "flow": FLOWS,
         "reason": [kind.value for kind in reasons],
@@ -95,26 +117,19 @@ def cases(reasons: list[ReasonKind]) -> Iterator[Case]:
                 for range_name, bounds in ranges.items():
                     chosen = {name: values[name][:width] for name in combo}
                     label = "+".join(f"{n}x{width}" for n in combo) or "-"
-                    yield Case(
-                        f"{group_by.value:<10} {label:<40} {range_name}",
-                        group_by,
-                        ReportFilters(**chosen, **bounds),
-                    )
+                    yield group_by, label, range_name, ReportFilters(**chosen, **bounds), None
             chosen = {name: values[name][:1] for name in combo}
             label = "+".join(combo) or "-"
-            yield Case(
-                f"{group_by.value:<10} {label + ' (queue-scoped)':<40} all",
-                group_by,
-                ReportFilters(queue=[QUEUE], **chosen),
-                frozenset({QUEUE}),
-            )
+            filters = ReportFilters(queue=[QUEUE], **chosen)
+            yield group_by, f"{label} (queue-scoped)", "all", filters, frozenset({QUEUE})
         for count in (1, 5, 20):
             agents = [f"Agent {n}" for n in range(0, 200, 200 // count)][:count]
-            yield Case(
-                f"{group_by.value:<10} {f'{count} agents':<40} all",
-                group_by,
-                ReportFilters(agent=agents),
-            )
+            for further in ("", "flow", "reason", "summariser"):
+                chosen = {further: values[further][:1]} if further else {}
+                label = f"{count} agents" + (f"+{further}x1" if further else "")
+                for range_name, bounds in ranges.items():
+                    filters = ReportFilters(agent=agents, **chosen, **bounds)
+                    yield group_by, label, range_name, filters, None
 
 
 def _once(storage: SqlStorage, case: Case, paths: tuple[str, ...]) -> tuple[float, int]:
@@ -192,6 +207,10 @@ def summary(backend: str, timed: list[Timed], table_sizes: dict[str, int]) -> in
     paths = sorted({t.path for t in timed})
     by_path = ", ".join(f"{p}: {sum(t.path == p for t in timed)}" for p in paths)
     print(f"{backend}: {len(over)} of {len(timed)} shapes over {GOAL_MS:.0f} ms ({by_path})")
+    for path in paths:
+        slow = [t for t in over if t.path == path]
+        if slow:
+            print(f"{backend}: over {GOAL_MS:.0f} ms on the {path} path: {len(slow)}")
     for table, size in table_sizes.items():
         print(f"{backend}: {table} {size / 2**20:,.1f} MiB")
     return len(over)

@@ -15,10 +15,15 @@ kind in its mask (exactly as the raw path counts a rating). Grains:
   ratings, and the channel would triple the rows a report by agent adds up. A
   report that filters or groups by agent (and not by channel) reads months where
   its range has whole UTC months, weeks where it has whole ISO weeks outside
-  them, and the facts for the rest (at most six days and a part at each end).
+  them, and the facts for the rest (a few days at each end; most of a week comes
+  from the week's row less the facts of its other days); grouped by week, the
+  week rows and the facts of the partial weeks.
+- "agent_channel_month" and "agent_channel_week" (migration 7): the same split by
+  channel too, read only by reports by agent that filter by channel, so the
+  others keep adding up the smaller rows above.
 
 Rows are kept at ingestion with the rollups, in the rating batch's transaction,
-one upsert per distinct row (sql_ratings.py); migration 6 fills them
+one upsert per distinct row (sql_ratings.py); migrations 6 and 7 fill them
 (cube_schema.py). A row whose ratings were all superseded stays with zero counts.
 """
 
@@ -29,7 +34,9 @@ from typing import Any
 
 from cxsidebar.hub.rollups import MEASURE_COLUMNS, Place
 
-GRAINS = ("day", "week", "month", "agent_month", "agent_week")
+AGENT_GRAINS = ("agent_month", "agent_week")  # (months, weeks) by agent
+AGENT_CHANNEL_GRAINS = ("agent_channel_month", "agent_channel_week")  # and by channel
+GRAINS = ("day", "week", "month", *AGENT_GRAINS, *AGENT_CHANNEL_GRAINS)
 CUBE_KEY_COLUMNS = (
     "grain",
     "period",
@@ -59,6 +66,8 @@ def keys_of(place: Place) -> list[CubeKey]:
         ("week", week, queue, channel, flow, mask, summariser, "", week),
         ("agent_month", day[:7], queue, "", flow, mask, summariser, agent, ""),
         ("agent_week", week, queue, "", flow, mask, summariser, agent, ""),
+        ("agent_channel_month", day[:7], queue, channel, flow, mask, summariser, agent, ""),
+        ("agent_channel_week", week, queue, channel, flow, mask, summariser, agent, ""),
     ]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from cxsidebar.hub.cube_schema import migrate_postgres as migrate_cube
+from cxsidebar.hub.cube_schema import migrate_postgres_7 as migrate_agent_reports
 from cxsidebar.hub.ops_schema import POSTGRES_DDL as OPS_POSTGRES_DDL
 from cxsidebar.hub.rating_schema import migrate_postgres
 from cxsidebar.hub.rollup_schema import migrate_postgres as migrate_rollups
@@ -141,6 +142,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (4, "retention_rotation", OPS_POSTGRES_DDL),  # ops_schema.py, shared with SQLite
     (5, "rating_rollups", migrate_rollups),  # rollup_schema.py, shared with SQLite
     (6, "rating_cube", migrate_cube),  # cube_schema.py, shared with SQLite
+    (7, "agent_channel_cube", migrate_agent_reports),  # cube_schema.py, shared with SQLite
 )
 
 

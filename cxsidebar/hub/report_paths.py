@@ -1,8 +1,10 @@
 """Which rows answer a context-quality report, cheapest first.
 
 1. "rollups": the one-dimension rollups (sql_rollups.py), when they answer exactly.
-2. "cube": the cube's day and month rows (sql_cube.py): any filters but agent.
-3. "agent rows": the cube's agent_month rows plus the facts for partial months.
+2. "cube": the cube's day, week and month rows (sql_cube.py): any filters but agent.
+3. "agent rows": the cube's agent month and week rows (split by channel too when the
+   report filters by channel) plus the facts for the partial weeks; any report by
+   agent or filtered by agent but those grouped by day.
 4. "raw": the facts (sql_reports.py), which answer everything, the median exactly.
 """
 
@@ -42,6 +44,10 @@ def report(
     paths: Collection[str] = PATHS,
 ) -> list[ReportRow]:
     path = source(group_by, filters, paths)
+    if sql_reports.is_postgres(tx):
+        # JIT compiling a report's eighty-odd sums takes 100-250 ms, more than the
+        # report itself on any path (this transaction only).
+        tx.execute("SET LOCAL jit = off")
     rows = None
     if path == "rollups":
         rows = sql_rollups.rollup_report(tx, group_by, filters, queues)

@@ -4,10 +4,15 @@ When: any filters on flow, reason kinds, summariser, queue and channel, any
 grouping but agent, and a time range with at least one whole UTC day: the cube's
 month and day rows, split like the rollups' (sql_rollups.plan), with the whole
 ISO weeks among the days read from week rows unless grouping by day (`cube_plan`).
-A report that filters or groups by agent (but not by day or week, nor filters by
-channel) and has a whole UTC month or ISO week in its range: the agent_month rows
-for the whole months, agent_week rows for whole weeks outside them, the facts for
-the rest (`agent_plan`). Anything else takes the raw path.
+A report that filters or groups by agent (but does not group by day) and has a
+whole UTC month or ISO week in its range: the agent month rows for the whole
+months, agent week rows for whole weeks outside them, the facts for the rest
+(`agent_plan`); grouped by week, the whole weeks' rows and the facts for the
+partial weeks. A part from the facts that is most of an ISO week (four days or
+more) is read as that week's row less the facts of its other days (`_fewer_facts`;
+exact, as those facts are a part of the row). The agent rows split by channel
+(agent_channel_*) when the report filters by channel, else the smaller ones
+(agent_month, agent_week). Anything else takes the raw path.
 
 How: as sql_rollups.py, one statement summing UNION ALL branches per group. A
 row passes the reason filter when its mask shares a bit with the filter's, and
@@ -24,6 +29,7 @@ from typing import Any
 
 from cxsidebar.core import GroupBy, ReportFilters, ReportRow
 from cxsidebar.hub import sql_reports
+from cxsidebar.hub.cube import AGENT_CHANNEL_GRAINS, AGENT_GRAINS
 from cxsidebar.hub.rating_facts import REASON_BITS, mask_of
 from cxsidebar.hub.rollups import MEASURE_COLUMNS
 from cxsidebar.hub.sql_rollups import Range, midnight, plan, raw_branch, summed
@@ -53,6 +59,8 @@ class CubePlan:
     weeks: tuple[Range, ...]  # week rows (agent_week), as Mondays
     days: tuple[Range, ...]  # day rows (none on the agent path)
     raw: tuple[tuple[datetime, datetime], ...]  # the rest from rating_facts
+    # Facts taken away: the days of a week row (agent path) outside what it stands for.
+    minus: tuple[tuple[datetime, datetime], ...] = ()
 
 
 def cube_plan(group_by: GroupBy, filters: ReportFilters) -> CubePlan | None:
@@ -102,12 +110,59 @@ def _texts(days: tuple[date | None, date | None]) -> Range:
 
 def agent_plan(group_by: GroupBy, filters: ReportFilters) -> CubePlan | None:
     """Where the agent rows answer, the plan; else None."""
-    if not by_agent(group_by, filters) or group_by in _TIME_GROUPS or filters.channel:
+    if not by_agent(group_by, filters) or group_by is GroupBy.DAY:
         return None
     try:
+        if group_by is GroupBy.WEEK:
+            return _week_plan(filters.since, filters.until)
         return _agent_plan(filters.since, filters.until)
     except (OverflowError, ValueError):  # a range at the end of the calendar
         return None
+
+
+def agent_grains(filters: ReportFilters) -> tuple[str, str]:
+    """The (month, week) grains of the agent rows that answer these filters."""
+    return AGENT_CHANNEL_GRAINS if filters.channel else AGENT_GRAINS
+
+
+def _week_plan(since: datetime | None, until: datetime | None) -> CubePlan | None:
+    """Whole ISO weeks, then the facts for the partial weeks at either end; None
+    when the range holds no whole week."""
+    since = None if since is None else since.astimezone(UTC)
+    until = None if until is None else until.astimezone(UTC)
+    inside = _whole_weeks(
+        None if since is None else _day_at_or_after(since),
+        None if until is None else until.date(),
+    )
+    if inside is None:
+        return None
+    monday, end = inside
+    raw: list[tuple[datetime, datetime]] = []
+    if since is not None and monday is not None and since < midnight(monday):
+        raw.append((since, midnight(monday)))
+    if until is not None and end is not None and midnight(end) < until:
+        raw.append((midnight(end), until))
+    return _fewer_facts(CubePlan(None, (_texts(inside),), (), tuple(raw)))
+
+
+def _fewer_facts(parts: CubePlan) -> CubePlan:
+    """A part of the range from the facts that is most of one ISO week (four days or
+    more) comes instead from that week's row, less the facts of the week's other days
+    (which other rows count, or are outside the range): fewer facts to read."""
+    weeks = list(parts.weeks)
+    raw: list[tuple[datetime, datetime]] = []
+    minus: list[tuple[datetime, datetime]] = list(parts.minus)
+    taken: set[date] = set()
+    for start, end in parts.raw:
+        monday = start.date() - timedelta(days=start.weekday())
+        week = (midnight(monday), midnight(monday + timedelta(days=7)))
+        if end > week[1] or end - start < timedelta(days=4) or monday in taken:
+            raw.append((start, end))
+            continue
+        taken.add(monday)
+        weeks.append(_texts((monday, monday + timedelta(days=7))))
+        minus += [part for part in ((week[0], start), (end, week[1])) if part[0] < part[1]]
+    return CubePlan(parts.months, tuple(weeks), parts.days, tuple(raw), tuple(minus))
 
 
 def _agent_plan(since: datetime | None, until: datetime | None) -> CubePlan | None:
@@ -143,7 +198,7 @@ def _agent_plan(since: datetime | None, until: datetime | None) -> CubePlan | No
             raw.append((midnight(last), end))
     if months is None and not weeks:
         return None
-    return CubePlan(months, tuple(weeks), (), tuple(raw))
+    return _fewer_facts(CubePlan(months, tuple(weeks), (), tuple(raw)))
 
 
 def _day_at_or_after(moment: datetime) -> date:
@@ -170,7 +225,7 @@ def cube_report(
     grains = ("month", "week")
     if parts is None:
         parts = agent_plan(group_by, filters)
-        grains = ("agent_month", "agent_week")
+        grains = agent_grains(filters)
     if parts is None:
         return None
     rows = [(grains[0], parts.months)] if parts.months is not None else []
@@ -182,6 +237,10 @@ def cube_report(
     ]
     for since, until in parts.raw:
         branches.append(raw_branch(tx, group_by, filters, queues, since, until, params))
+    for since, until in parts.minus:
+        branches.append(
+            raw_branch(tx, group_by, filters, queues, since, until, params, negated=True)
+        )
     return summed(tx, group_by, branches, params)
 
 
@@ -218,7 +277,9 @@ def _branch(
     if group_by is GroupBy.REASON:
         source += " CROSS JOIN kinds"
         conds.append("(c.reason_mask & kinds.bit) <> 0")
+    # Week rows of every grain have the Monday as their period; day rows in `week`.
+    key = "c.period" if group_by is GroupBy.WEEK and grain != "day" else _KEY[group_by]
     return (
-        f"SELECT {_KEY[group_by]} AS key, {', '.join(f'c.{c}' for c in MEASURE_COLUMNS)} "  # noqa: S608
+        f"SELECT {key} AS key, {', '.join(f'c.{c}' for c in MEASURE_COLUMNS)} "  # noqa: S608
         f"FROM {source} WHERE {' AND '.join(conds)}"
     )

@@ -212,9 +212,12 @@ def raw_branch(
     since: datetime,
     until: datetime,
     params: list[Any],
+    *,
+    negated: bool = False,
 ) -> str:
     """A branch for `summed`: one row per fact in [since, until) (the reason kinds'
-    CTE, when grouping by reason, is `summed`'s)."""
+    CTE, when grouping by reason, is `summed`'s); `negated`: its measures negated, to
+    take away facts that other branches count."""
     clause = sql_reports.where(
         tx, filters.model_copy(update={"since": since, "until": until}), queues
     )
@@ -222,7 +225,8 @@ def raw_branch(
     source = sql_reports.source_of(group_by)[1]
     if not sql_reports.is_postgres(tx):  # ratings first: SQLite may read them once per kind
         source = source.replace(" JOIN kinds ", " CROSS JOIN kinds ")
-    measures = ", ".join(f"{sql} AS {name}" for name, sql in MEASURES)
+    sign = "-" if negated else ""
+    measures = ", ".join(f"{sign}({sql}) AS {name}" for name, sql in MEASURES)
     key = sql_reports.group_column(group_by)
     return f"SELECT {key} AS key, {measures} FROM {source} WHERE {clause.sql}"  # noqa: S608
 

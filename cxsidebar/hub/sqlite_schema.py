@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 from cxsidebar.hub.cube_schema import migrate_sqlite as migrate_cube
+from cxsidebar.hub.cube_schema import migrate_sqlite_7 as migrate_agent_reports
 from cxsidebar.hub.ops_schema import SQLITE_DDL as OPS_SQLITE_DDL
 from cxsidebar.hub.rating_schema import migrate_sqlite
 from cxsidebar.hub.rollup_schema import migrate_sqlite as migrate_rollups
@@ -142,3 +143,9 @@ def m005_rating_rollups(db: Database) -> None:
 def m006_rating_cube(db: Database) -> None:
     # The report cube, filled from rating_facts (cube_schema.py, shared with PostgreSQL).
     migrate_cube(db)
+
+
+@migrations()
+def m007_agent_channel_cube(db: Database) -> None:
+    # The cube's agent rows split by channel, and a wider agent index (cube_schema.py).
+    migrate_agent_reports(db)

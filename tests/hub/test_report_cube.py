@@ -200,13 +200,22 @@ _NO_MONTH = {"since": "2026-09-10T00:00:00+00:00", "until": "2026-10-20T00:00:00
         (GroupBy.FLOW, {"agent": ["a"], "flow": ["f"]}, "agent rows"),
         (GroupBy.REASON, {"agent": ["a", "b", "c"]}, "agent rows"),
         (GroupBy.SUMMARISER, {"agent": ["a"], "summariser": ["llm"], **_WHOLE}, "agent rows"),
-        # the rest: the facts
         (GroupBy.AGENT, {"summariser": ["llm"], **_NO_MONTH}, "agent rows"),
+        # with a channel filter: the agent rows split by channel (migration 7)
+        (GroupBy.AGENT, {"summariser": ["llm"], "channel": ["chat"]}, "agent rows"),
+        (GroupBy.AGENT, {"reason": ["other"], "channel": ["chat"], **_RAGGED}, "agent rows"),
+        (GroupBy.FLOW, {"agent": ["a"], "channel": ["chat", "voice"]}, "agent rows"),
+        (GroupBy.QUEUE, {"agent": ["a"], "summariser": ["llm"], "channel": ["chat"]}, "agent rows"),
+        # by week with agents: the whole weeks' agent rows
+        (GroupBy.WEEK, {"agent": ["a"], "reason": ["other"]}, "agent rows"),
+        (GroupBy.WEEK, {"agent": ["a", "b"], "flow": ["f"], **_RAGGED}, "agent rows"),
+        (GroupBy.WEEK, {"agent": ["a"], "summariser": ["llm"], "channel": ["email"]}, "agent rows"),
+        # the rest: the facts
         (GroupBy.AGENT, {"summariser": ["llm"], **_SHORT}, "raw"),
-        (GroupBy.AGENT, {"summariser": ["llm"], "channel": ["chat"]}, "raw"),
-        (GroupBy.FLOW, {"agent": ["a"], "channel": ["chat", "voice"]}, "raw"),
+        (GroupBy.AGENT, {"summariser": ["llm"], "channel": ["chat"], **_SHORT}, "raw"),
         (GroupBy.DAY, {"agent": ["a"], "flow": ["f"]}, "raw"),
-        (GroupBy.WEEK, {"agent": ["a"], "reason": ["other"]}, "raw"),
+        (GroupBy.DAY, {"agent": ["a"], "channel": ["chat"], "reason": ["other"]}, "raw"),
+        (GroupBy.WEEK, {"agent": ["a"], "reason": ["other"], **_SHORT}, "raw"),
         (GroupBy.FLOW, {"reason": ["keyword"], **_SHORT}, "raw"),
     ],
 )
@@ -233,14 +242,18 @@ def _ranges(*pairs: tuple[str, str]) -> tuple[tuple[datetime, datetime], ...]:
             "2026-10-12T16:00:00+00:00",  # a Monday
             CubePlan(
                 ("2026-09", "2026-10"),
-                (("2026-08-24", "2026-08-31"), ("2026-10-05", "2026-10-12")),
+                (
+                    ("2026-08-24", "2026-08-31"),
+                    ("2026-10-05", "2026-10-12"),
+                    ("2026-09-28", "2026-10-05"),  # for Oct 1-4, less Sep 28-30
+                ),
                 (),
                 _ranges(
                     ("2026-08-20T09:00:00+00:00", "2026-08-24T00:00:00+00:00"),
                     ("2026-08-31T00:00:00+00:00", "2026-09-01T00:00:00+00:00"),
-                    ("2026-10-01T00:00:00+00:00", "2026-10-05T00:00:00+00:00"),
                     ("2026-10-12T00:00:00+00:00", "2026-10-12T16:00:00+00:00"),
                 ),
+                _ranges(("2026-09-28T00:00:00+00:00", "2026-10-01T00:00:00+00:00")),
             ),
         ),
         (
@@ -258,12 +271,10 @@ def _ranges(*pairs: tuple[str, str]) -> tuple[tuple[datetime, datetime], ...]:
             "2026-10-20T00:00:00+00:00",
             CubePlan(
                 None,
-                (("2026-09-14", "2026-10-19"),),
+                (("2026-09-14", "2026-10-19"), ("2026-09-07", "2026-09-14")),
                 (),
-                _ranges(
-                    ("2026-09-10T00:00:00+00:00", "2026-09-14T00:00:00+00:00"),
-                    ("2026-10-19T00:00:00+00:00", "2026-10-20T00:00:00+00:00"),
-                ),
+                _ranges(("2026-10-19T00:00:00+00:00", "2026-10-20T00:00:00+00:00")),
+                _ranges(("2026-09-07T00:00:00+00:00", "2026-09-10T00:00:00+00:00")),
             ),
         ),
         ("2026-09-10T00:00:00+00:00", "2026-09-15T00:00:00+00:00", None),  # no whole week
@@ -347,5 +358,7 @@ def test_the_rows_a_fact_counts_in():
         ("week", "2026-09-14", "q", "chat", "f", 5, "llm", "", "2026-09-14"),
         ("agent_month", "2026-09", "q", "", "f", 5, "llm", "Ann", ""),
         ("agent_week", "2026-09-14", "q", "", "f", 5, "llm", "Ann", ""),
+        ("agent_channel_month", "2026-09", "q", "chat", "f", 5, "llm", "Ann", ""),
+        ("agent_channel_week", "2026-09-14", "q", "chat", "f", 5, "llm", "Ann", ""),
     ]
     assert END.day == 1  # the seeded set ends on a month boundary
