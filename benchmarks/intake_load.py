@@ -1,7 +1,7 @@
 """Signed intake under load: SQLite and PostgreSQL (N processes) in one run, and where
 the CPU goes.
 
-`python -m benchmarks intake [--intake 2000] [--clients 16] [--intake-workers 1,2]
+`python -m benchmarks intake [--intake 4000] [--clients 16,64] [--intake-workers 1,2]
 [--pg-server durable|fast|durable,fast] [--no-postgres]` (also run by `python -m benchmarks
 fanout`, which takes the same options)
 
@@ -18,21 +18,20 @@ with fsync, synchronous_commit and full_page_writes on, as in production; `fast`
 them off like the test server (which flatters PostgreSQL: SQLite here commits with
 fsync). CXSIDEBAR_BENCH_PG_URL names one empty database on a server of your own.
 
-Figures on the 2-core development machine while other work kept about one core busy
-(`--pg-server durable,fast --intake-workers 1,2,3`, 2,000 posts, 16 clients; two runs,
-alternated with the hub before batch-level intake (sql_intake.py), figures before in
-brackets). SQLite: 700-910/s [1,020-1,070], hub ~790-820 µs per escalation [755-835]:
-the same within the noise. PostgreSQL durable, one process: 714-854/s [560-564], p99
-123-154 ms, hub 750-805 µs + server 145-160 µs per escalation [1,125-1,160 + 290-295];
-two processes 686-714/s [556-576], hub 1,010-1,140 + server 215-270 µs; three 418-508/s
-[385-458]. PostgreSQL fast (fsync off), one process 877-965/s [454-654]. Where the cores
-go at ~800/s on durable PostgreSQL with one process: ~0.62 of a core in the hub, ~0.12
-in the PostgreSQL server, ~0.07 in this load generator; the rest of the two was other
-work. The hub's ~0.8 ms is one Python process: ~0.3 ms verify, parse and store (about
-0.12 ms of it the storage, in groups of 16), the rest the HTTP stack. Each added hub
-process costs more CPU per escalation (smaller groups each, another event loop and
-LISTEN connection), so on two shared cores it lowers the rate; it pays off with idle
-cores to use.
+Figures on the 2-core development machine, idle (two runs of the defaults: 4,000 posts,
+16 and 64 clients). With 16 clients: SQLite 1,188-1,520/s (p99 79-87 ms); PostgreSQL
+durable with one process 1,012-1,175/s (0.77-0.85x), with two 993-1,176/s (0.77-0.84x;
+p99 38-65 ms). With 64 clients: SQLite 1,062-1,371/s; PostgreSQL with one process
+1,051-1,220/s (0.89-0.99x), with two 1,494-1,688/s (1.23-1.41x; p99 119-163 ms; hub
+760-850 us + server 100-120 us per escalation, 1.6 cores busy). Why they differ: with
+16 posts in flight the rate is bound by commit latency (a group holds at most 16), and
+SQLite's commit, in the hub's own process, is the quicker; a second PostgreSQL worker
+only splits the groups. With 64 in flight the groups are large and CPU is the bound:
+one SQLite hub is one process on one core (0.7-1.0 ms per escalation), two PostgreSQL
+workers use both cores. Of a hub's CPU per escalation about 0.15 ms is the HTTP stack
+itself (as much as a GET /healthz costs), about 0.25 ms the store (in groups of 16), the
+rest verifying, parsing and answering. With other work on the machine the ratio of two
+PostgreSQL workers to SQLite at 64 clients moved between 0.88x and 1.28x.
 """
 
 from __future__ import annotations

@@ -114,8 +114,8 @@ def migrate_postgres(conn: psycopg.Connection[Any]) -> None:
 def migrate_sqlite_7(db: Database) -> None:
     """Migration 7: the agent rows split by channel, and the wider agent index of the
     facts (rating_schema.SQLITE_AGENT_COVERING). Then full statistics of both tables
-    (3 s at a million ratings): a new index without them would have the hub's bounded
-    `PRAGMA optimize` sample the facts, and its rough figures mislead the planner."""
+    (3 s at a million ratings), so the planner knows the new index from the first
+    report (the hub's `PRAGMA optimize` would take them only later)."""
     for sql in (
         *SQLITE_AGENT_COVERING,
         *_MIGRATION_7,
