@@ -29,10 +29,7 @@ one upsert per distinct row (sql_ratings.py); migrations 6 and 7 fill them
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
-from cxsidebar.hub.rollups import MEASURE_COLUMNS, Place
+from cxsidebar.hub.rollups import MEASURE_COLUMNS, Place, adding_upsert_sql
 
 AGENT_GRAINS = ("agent_month", "agent_week")  # (months, weeks) by agent
 AGENT_CHANNEL_GRAINS = ("agent_channel_month", "agent_channel_week")  # and by channel
@@ -72,16 +69,5 @@ def keys_of(place: Place) -> list[CubeKey]:
 
 
 def upsert_sql(rows: int) -> str:
-    """Add `rows` rows of CUBE_COLUMNS to the cube (SQLite and PostgreSQL)."""
-    marks = "(" + ", ".join("?" * len(CUBE_COLUMNS)) + ")"
-    updates = ", ".join(f"{c} = rating_cube.{c} + excluded.{c}" for c in MEASURE_COLUMNS)
-    return (
-        f"INSERT INTO rating_cube ({', '.join(CUBE_COLUMNS)}) "  # noqa: S608 (constants)
-        f"VALUES {', '.join([marks] * rows)} ON CONFLICT ({CONFLICT}) DO UPDATE SET {updates}"
-    )
-
-
-def upsert_rows(changes: Mapping[CubeKey, Sequence[int]]) -> list[list[Any]]:
-    """Rows for `upsert_sql`, in key order (concurrent writers lock rows in one order);
-    changes that add nothing are left out."""
-    return [[*key, *changes[key]] for key in sorted(changes) if any(changes[key])]
+    """Add `rows` rows of CUBE_COLUMNS to the cube."""
+    return adding_upsert_sql("rating_cube", CUBE_COLUMNS, CONFLICT, rows)

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from cxsidebar.hub.rating_facts import PARTS, PROBLEM_BITS, REASON_BITS, REPEATED_BITS, values_of
 
 K = TypeVar("K")
+RowKey = TypeVar("RowKey", bound=tuple[Any, ...])  # a rollup's or the cube's key columns
 
 GRAINS = ("day", "month")
 DIMENSIONS = ("all", "flow", "reason", "agent", "summariser")
@@ -199,17 +200,24 @@ def deltas(
     return sum_by_key(place_sums(added, removed), keys_of)
 
 
-def upsert_sql(rows: int) -> str:
-    """Add `rows` rows of ROLLUP_COLUMNS to the rollups (SQLite and PostgreSQL)."""
-    marks = "(" + ", ".join("?" * len(ROLLUP_COLUMNS)) + ")"
-    updates = ", ".join(f"{c} = rating_rollups.{c} + excluded.{c}" for c in MEASURE_COLUMNS)
+def adding_upsert_sql(table: str, columns: Sequence[str], conflict: str, rows: int) -> str:
+    """Add `rows` rows of `columns` to `table` (the rollups or the cube): a row whose
+    `conflict` key is there already has the MEASURE_COLUMNS added to it (SQLite and
+    PostgreSQL). The names are this package's constants, never input."""
+    marks = "(" + ", ".join("?" * len(columns)) + ")"
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in MEASURE_COLUMNS)
     return (
-        f"INSERT INTO rating_rollups ({', '.join(ROLLUP_COLUMNS)}) "  # noqa: S608 (constants)
-        f"VALUES {', '.join([marks] * rows)} ON CONFLICT ({CONFLICT}) DO UPDATE SET {updates}"
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (constants)
+        f"VALUES {', '.join([marks] * rows)} ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
     )
 
 
-def upsert_rows(changes: Mapping[RollupKey, Sequence[int]]) -> list[list[Any]]:
+def upsert_sql(rows: int) -> str:
+    """Add `rows` rows of ROLLUP_COLUMNS to the rollups."""
+    return adding_upsert_sql("rating_rollups", ROLLUP_COLUMNS, CONFLICT, rows)
+
+
+def upsert_rows(changes: Mapping[RowKey, Sequence[int]]) -> list[list[Any]]:
     """Rows for `upsert_sql`, in key order (concurrent writers lock rows in one order);
     changes that add nothing are left out."""
     return [[*key, *changes[key]] for key in sorted(changes) if any(changes[key])]

@@ -248,7 +248,7 @@ class _BatchSaver:
             tx, rollups.upsert_sql, len(rollups.ROLLUP_COLUMNS), rollups.upsert_rows(changes)
         )
         cells = rollups.sum_by_key(places, cube.keys_of)
-        _insert_rows(tx, cube.upsert_sql, len(cube.CUBE_COLUMNS), cube.upsert_rows(cells))
+        _insert_rows(tx, cube.upsert_sql, len(cube.CUBE_COLUMNS), rollups.upsert_rows(cells))
 
 
 _CURRENT = FACT_COLUMNS.index("current")
