@@ -51,47 +51,44 @@ _DAYS = (
     f"{_INSERT}SELECT 'day', f.day, {_PLACE}, '', f.week, {_SUMS} "  # noqa: S608 (constants)
     f"FROM rating_facts f WHERE f.current = 1 GROUP BY f.day, {_PLACE}, f.week"
 )
-_MONTHS = (
-    f"{_INSERT}SELECT 'month', substr(period, 1, 7), queue, channel, flow, reason_mask, "  # noqa: S608
-    "summariser, '', '', "
-    + ", ".join(f"SUM({name})" for name in MEASURE_COLUMNS)
-    + " FROM rating_cube WHERE grain = 'day' "
-    "GROUP BY substr(period, 1, 7), queue, channel, flow, reason_mask, summariser"
+
+
+def _from_days(grain: str, period: str, week: str) -> str:
+    """Month or week rows, summed from the day rows (`period`, `week`: SQL over them)."""
+    return (
+        f"{_INSERT}SELECT '{grain}', {period}, queue, channel, flow, reason_mask, "  # noqa: S608
+        f"summariser, '', {week}, "
+        + ", ".join(f"SUM({name})" for name in MEASURE_COLUMNS)
+        + " FROM rating_cube WHERE grain = 'day' "
+        f"GROUP BY {period}, queue, channel, flow, reason_mask, summariser"
+    )
+
+
+def _agent_rows(grain: str, period: str, *, by_channel: bool) -> str:
+    """Agent rows from the facts (`period`: SQL over a fact `f`), split by channel or not."""
+    channel, grouped = ("f.channel", "f.channel, ") if by_channel else ("''", "")
+    return (
+        f"{_INSERT}SELECT '{grain}', {period}, f.queue, {channel}, f.flow, "  # noqa: S608
+        f"f.reason_mask, f.summariser, f.agent, '', {_SUMS} FROM rating_facts f "
+        f"WHERE f.current = 1 GROUP BY {period}, f.queue, {grouped}f.flow, f.reason_mask, "
+        "f.summariser, f.agent"
+    )
+
+
+_MONTH, _WEEK = "substr(f.day, 1, 7)", "f.week"
+# What each migration runs after its DDL (the statements must stay as they shipped).
+_MIGRATION_6 = (
+    "DELETE FROM rating_cube",
+    _DAYS,
+    _from_days("week", "week", "week"),
+    _from_days("month", "substr(period, 1, 7)", "''"),
+    _agent_rows("agent_month", _MONTH, by_channel=False),
+    _agent_rows("agent_week", _WEEK, by_channel=False),
 )
-_WEEKS = (
-    f"{_INSERT}SELECT 'week', week, queue, channel, flow, reason_mask, "  # noqa: S608
-    "summariser, '', week, "
-    + ", ".join(f"SUM({name})" for name in MEASURE_COLUMNS)
-    + " FROM rating_cube WHERE grain = 'day' "
-    "GROUP BY week, queue, channel, flow, reason_mask, summariser"
+_MIGRATION_7 = (
+    _agent_rows("agent_channel_month", _MONTH, by_channel=True),
+    _agent_rows("agent_channel_week", _WEEK, by_channel=True),
 )
-_AGENT_MONTHS = (
-    f"{_INSERT}SELECT 'agent_month', substr(f.day, 1, 7), f.queue, '', f.flow, "  # noqa: S608
-    f"f.reason_mask, f.summariser, f.agent, '', {_SUMS} FROM rating_facts f "
-    "WHERE f.current = 1 "
-    "GROUP BY substr(f.day, 1, 7), f.queue, f.flow, f.reason_mask, f.summariser, f.agent"
-)
-_AGENT_WEEKS = (
-    f"{_INSERT}SELECT 'agent_week', f.week, f.queue, '', f.flow, "  # noqa: S608
-    f"f.reason_mask, f.summariser, f.agent, '', {_SUMS} FROM rating_facts f "
-    "WHERE f.current = 1 "
-    "GROUP BY f.week, f.queue, f.flow, f.reason_mask, f.summariser, f.agent"
-)
-# What each migration runs after its DDL (never changed once shipped).
-_MIGRATION_6 = ("DELETE FROM rating_cube", _DAYS, _WEEKS, _MONTHS, _AGENT_MONTHS, _AGENT_WEEKS)
-_AGENT_CHANNEL_MONTHS = (
-    f"{_INSERT}SELECT 'agent_channel_month', substr(f.day, 1, 7), f.queue, f.channel, "  # noqa: S608
-    f"f.flow, f.reason_mask, f.summariser, f.agent, '', {_SUMS} FROM rating_facts f "
-    "WHERE f.current = 1 GROUP BY substr(f.day, 1, 7), f.queue, f.channel, f.flow, "
-    "f.reason_mask, f.summariser, f.agent"
-)
-_AGENT_CHANNEL_WEEKS = (
-    f"{_INSERT}SELECT 'agent_channel_week', f.week, f.queue, f.channel, f.flow, "  # noqa: S608
-    f"f.reason_mask, f.summariser, f.agent, '', {_SUMS} FROM rating_facts f "
-    "WHERE f.current = 1 "
-    "GROUP BY f.week, f.queue, f.channel, f.flow, f.reason_mask, f.summariser, f.agent"
-)
-_MIGRATION_7 = (_AGENT_CHANNEL_MONTHS, _AGENT_CHANNEL_WEEKS)
 REBUILD: tuple[str, ...] = (*_MIGRATION_6, *_MIGRATION_7)
 assert CUBE_KEY_COLUMNS[-2:] == ("agent", "week")  # the SELECTs list them in this order
 
