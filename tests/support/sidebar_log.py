@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 DEADLINE = 30.0  # seconds, for each wait
+
+
+def sidebar_env(tmp_path: Path, token: str) -> dict[str, str]:
+    """The environment of a real sidebar process: offscreen, its own XDG folders under
+    `tmp_path` and desktop session, signed in with `token`, no system keyring."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CXSIDEBAR_")} | {
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_SESSION_ID": uuid.uuid4().hex,  # a session of our own: no clash with a real sidebar
+        "CXSIDEBAR_TOKEN": token,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
 
 
 def wait_for_log(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import uuid
 
 import pytest
-from support.sidebar_log import DEADLINE, wait_for_log
+from support.sidebar_log import DEADLINE, sidebar_env, wait_for_log
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses XDG directories")
 def test_a_second_launch_raises_the_first_and_exits(hub, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CXSIDEBAR_")} | {
-        "QT_QPA_PLATFORM": "offscreen",
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_SESSION_ID": uuid.uuid4().hex,  # a session of our own: no clash with a real sidebar
-        "CXSIDEBAR_TOKEN": hub.agent_token,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
+    env = sidebar_env(tmp_path, hub.agent_token)
     command = [sys.executable, "-m", "cxsidebar", "--hub-url", hub.url]
     log = tmp_path / "state" / "cxsidebar" / "log" / "cxsidebar.log"
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -8,11 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
-import uuid
 
 import pytest
 from PySide6.QtCore import QTimer
-from support.sidebar_log import DEADLINE, wait_for_log
+from support.sidebar_log import DEADLINE, sidebar_env, wait_for_log
 
 from cxsidebar.shutdown import QUIT_SIGNALS, quit_on_signals
 from cxsidebar.ui.window_state import STATE_VERSION
@@ -23,15 +22,7 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals a
 @posix_only
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=str)
 def test_a_signal_saves_the_window_and_exits_zero(hub, tmp_path, number):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CXSIDEBAR_")} | {
-        "QT_QPA_PLATFORM": "offscreen",
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_SESSION_ID": uuid.uuid4().hex,  # a session of our own: no clash with a real sidebar
-        "CXSIDEBAR_TOKEN": hub.agent_token,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
+    env = sidebar_env(tmp_path, hub.agent_token)
     # What an earlier session left: the process must read it and write it back, with its geometry.
     memory = tmp_path / "data" / "cxsidebar" / "window.json"
     memory.parent.mkdir(parents=True)
